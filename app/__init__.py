@@ -1,0 +1,108 @@
+"""The Spotter application factory: the one place where everything is wired together."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app for an environment (`SPOTTER_ENV`, default development)."""
+    config_name = config_name or os.environ.get("SPOTTER_ENV", "development")
+    config_class = CONFIGS[config_name]
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_socket_handlers(app)
+    register_error_handlers(app)
+    register_unit_of_work(app)
+    celery_init_app(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    from app.core.logging import configure_logging as configure
+    from app.core.logging import register_request_logging
+
+    configure(app.config["LOG_LEVEL"])
+    register_request_logging(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from app.core.auth import register_jwt_loaders
+    from app.extensions import api, cache, db, jwt, limiter, migrate, socketio
+
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from app import models  # noqa: F401 - every table on the metadata
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    jwt.init_app(app)
+    register_jwt_loaders(app)
+    cache.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
+        async_mode="threading",
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import blp as accounts_blp
+    from app.extensions import api
+    from app.ops.routes import bp as ops_bp
+
+    app.register_blueprint(ops_bp)
+    api.register_blueprint(accounts_blp)
+
+
+def register_socket_handlers(app: Flask) -> None:
+    """Socket.IO handlers arrive with the chat issue."""
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.core.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_unit_of_work(app: Flask) -> None:
+    """Commit once per successful request, roll back otherwise."""
+    from app.extensions import db
+
+    @app.after_request
+    def _close_unit_of_work(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+def celery_init_app(app: Flask):
+    from app.core.celery import celery_init_app as init
+
+    return init(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.core.cli import register_commands as register
+
+    register(app)

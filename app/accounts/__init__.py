@@ -1,0 +1,1 @@
+"""Accounts: users, profiles, trainers, authentication and coaching relationships."""

@@ -1,0 +1,154 @@
+"""Users with their profile and trainer block, login sessions, reset tokens, coaching pairs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    OWNER = "Owner"
+    TRAINER = "Trainer"
+    USER = "User"
+
+
+class ActivityLevel(enum.StrEnum):
+    SEDENTARY = "Sedentary"
+    LIGHT = "Light"
+    MODERATE = "Moderate"
+    ACTIVE = "Active"
+    VERY_ACTIVE = "Very Active"
+
+
+class CoachingStatus(enum.StrEnum):
+    PENDING = "Pending"
+    ACTIVE = "Active"
+    DECLINED = "Declined"
+    ENDED = "Ended"
+
+
+class User(TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-cased
+    username: Mapped[str] = mapped_column(sa.String(40))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), default=Role.USER)
+    profile_image_key: Mapped[str | None] = mapped_column(sa.String(255))
+
+    profile: Mapped[Profile] = relationship(back_populates="user", uselist=False, lazy="joined", cascade="all")
+    trainer_profile: Mapped[TrainerProfile | None] = relationship(
+        back_populates="user", uselist=False, lazy="joined", cascade="all"
+    )
+
+    __table_args__ = (sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),)
+
+    @property
+    def timezone(self) -> str:
+        """The user's IANA time zone: it decides what "today" means for them."""
+        return self.profile.timezone if self.profile else "UTC"
+
+    @property
+    def trainer(self) -> TrainerProfile | None:
+        """The trainer block, shown only while the user is a Trainer."""
+        return self.trainer_profile if self.role == Role.TRAINER else None
+
+    @property
+    def profile_image(self) -> dict | None:
+        """Avatar URLs (avatars arrive with the media issue)."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class Profile(db.Model):
+    __tablename__ = "profiles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    fitness_goals: Mapped[str | None] = mapped_column(sa.Text)
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    weight_kg: Mapped[float | None] = mapped_column(sa.Numeric(5, 1, asdecimal=False))
+    height_cm: Mapped[float | None] = mapped_column(sa.Numeric(5, 1, asdecimal=False))
+    activity_level: Mapped[ActivityLevel | None] = mapped_column(enum_type(ActivityLevel, "activity_level"))
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    birth_date: Mapped[date | None] = mapped_column(sa.Date)
+
+    user: Mapped[User] = relationship(back_populates="profile")
+
+
+class TrainerProfile(db.Model):
+    __tablename__ = "trainer_profiles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    specialization: Mapped[str | None] = mapped_column(sa.String(120))
+    experience_years: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    accepting_clients: Mapped[bool] = mapped_column(default=True)
+
+    user: Mapped[User] = relationship(back_populates="trainer_profile")
+
+
+class LoginSession(db.Model):
+    """One login: the family of tokens it issued. Revoking it revokes them all."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    refresh_jti: Mapped[str] = mapped_column(sa.String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+
+class PasswordResetToken(db.Model):
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+OPEN_COACHING = (CoachingStatus.PENDING.value, CoachingStatus.ACTIVE.value)
+
+
+class CoachingRelationship(TimestampMixin, db.Model):
+    __tablename__ = "coaching_relationships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[CoachingStatus] = mapped_column(
+        enum_type(CoachingStatus, "coaching_status"), default=CoachingStatus.PENDING
+    )
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    trainer: Mapped[User] = relationship(foreign_keys=[trainer_id], lazy="joined", innerjoin=True)
+    client: Mapped[User] = relationship(foreign_keys=[client_id], lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        # At most one open (Pending or Active) relationship per pair; history rows may repeat.
+        sa.Index(
+            "uq_coaching_open_pair",
+            "trainer_id",
+            "client_id",
+            unique=True,
+            postgresql_where=sa.text("status IN ('Pending', 'Active')"),
+            sqlite_where=sa.text("status IN ('Pending', 'Active')"),
+        ),
+        sa.CheckConstraint("trainer_id <> client_id", name="not_self"),
+    )

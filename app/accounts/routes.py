@@ -1,0 +1,203 @@
+"""REST endpoints for registration, login, tokens, users, trainers and coaching."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_jwt_extended import get_jwt
+
+from app.accounts import schemas
+from app.accounts import services as svc
+from app.core.api import Blueprint
+from app.core.auth import auth_required, current_user
+from app.core.errors import NotFound
+from app.core.pagination import paginate
+from app.extensions import db, limiter
+
+blp = Blueprint("accounts", __name__, url_prefix="/api", description="Accounts, authentication and coaching.")
+
+PUBLIC = {"security": []}
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_PER_IP"]
+
+
+def _register_limit() -> str:
+    return current_app.config["RATELIMIT_REGISTER_PER_IP"]
+
+
+def _forgot_limit() -> str:
+    return current_app.config["RATELIMIT_PASSWORD_FORGOT_PER_IP"]
+
+
+@blp.route("/register")
+class Register(MethodView):
+    @blp.doc(**PUBLIC)
+    @limiter.limit(_register_limit)
+    @blp.arguments(schemas.RegisterSchema)
+    @blp.response(201, schemas.UserSchema)
+    def post(self, data):
+        """Create an account (role User or Trainer)."""
+        return svc.create_user(data["email"], data["username"], data["password"], data["role"])
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.doc(**PUBLIC)
+    @limiter.limit(_login_limit)
+    @blp.arguments(schemas.LoginSchema)
+    @blp.response(200, schemas.TokenSchema)
+    def post(self, data):
+        """Exchange email and password for an access and a refresh token."""
+        return svc.issue_tokens(svc.authenticate(data["email"], data["password"]))
+
+
+@blp.route("/token/refresh")
+class TokenRefresh(MethodView):
+    @blp.doc(security=[{"bearerAuth": []}], description="Send the refresh token as the Bearer token.")
+    @auth_required(refresh=True)
+    @blp.response(200, schemas.TokenSchema)
+    def post(self):
+        """Trade a refresh token for a new pair; the old refresh token is spent."""
+        try:
+            return svc.refresh_tokens(get_jwt())
+        except svc.RefreshReuse:
+            db.session.commit()  # keep the revocation although the answer is an error
+            raise
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @auth_required()
+    @blp.response(204)
+    def post(self):
+        """Revoke this login: its access and refresh tokens stop working."""
+        svc.logout(get_jwt())
+
+
+@blp.route("/password/forgot")
+class PasswordForgot(MethodView):
+    @blp.doc(**PUBLIC)
+    @limiter.limit(_forgot_limit)
+    @blp.arguments(schemas.PasswordForgotSchema)
+    @blp.response(202)
+    def post(self, data):
+        """Email a reset link if the account exists (the answer is the same either way)."""
+        svc.request_password_reset(data["email"])
+
+
+@blp.route("/password/reset")
+class PasswordReset(MethodView):
+    @blp.doc(**PUBLIC)
+    @blp.arguments(schemas.PasswordResetSchema)
+    @blp.response(204)
+    def post(self, data):
+        """Set a new password with a reset token; every login of the account is revoked."""
+        svc.reset_password(data["token"], data["password"])
+
+
+def _user_for(user_id: str):
+    me = current_user()
+    return me if user_id == "me" else svc.get_user(_int_id(user_id))
+
+
+def _int_id(value: str) -> int:
+    if not value.isdigit():
+        raise NotFound("No such user.")
+    return int(value)
+
+
+@blp.route("/users/<user_id>")
+class UserById(MethodView):
+    @auth_required()
+    @blp.response(200, schemas.UserSchema)
+    @blp.alt_response(200, schema=schemas.PublicUserSchema, description="Public part, for everyone else")
+    def get(self, user_id):
+        """Read a user (`me` for yourself); others see the public part."""
+        user = _user_for(user_id)
+        if svc.sees_full_profile(current_user(), user):
+            return user
+        return schemas.PublicUserSchema().dump(user)
+
+    @auth_required()
+    @blp.arguments(schemas.UserUpdateSchema)
+    @blp.response(200, schemas.UserSchema)
+    def put(self, data, user_id):
+        """Update a user (self or Owner; only an Owner sets `role`)."""
+        return svc.update_user(current_user(), _user_for(user_id), data)
+
+    patch = put
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @auth_required("Owner")
+    @blp.arguments(schemas.UserQueryArgsSchema, location="query")
+    @blp.response(200, schemas.UserSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List and search users (Owners)."""
+        return paginate(svc.search_users(**args), pagination_parameters)
+
+
+@blp.route("/trainers")
+class Trainers(MethodView):
+    @auth_required()
+    @blp.arguments(schemas.TrainerQueryArgsSchema, location="query")
+    @blp.response(200, schemas.PublicUserSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Find trainers by name, specialization and whether they accept clients."""
+        return paginate(svc.search_trainers(**args), pagination_parameters)
+
+
+@blp.route("/coaching")
+class Coaching(MethodView):
+    @auth_required("Trainer", "User")
+    @blp.arguments(schemas.CoachingCreateSchema)
+    @blp.response(201, schemas.CoachingSchema)
+    def post(self, data):
+        """Ask a trainer to coach you (`trainer_id`) or invite a client (`client_id`)."""
+        return svc.request_coaching(current_user(), **data)
+
+    @auth_required()
+    @blp.arguments(schemas.CoachingQueryArgsSchema, location="query")
+    @blp.response(200, schemas.CoachingSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List my coaching relationships, as trainer or client."""
+        return paginate(svc.list_relationships(current_user(), **args), pagination_parameters)
+
+
+@blp.route("/coaching/<int:relationship_id>")
+class CoachingById(MethodView):
+    @auth_required()
+    @blp.response(200, schemas.CoachingSchema)
+    def get(self, relationship_id):
+        """Read one of my coaching relationships."""
+        return svc.get_relationship(current_user(), relationship_id)
+
+    @auth_required()
+    @blp.response(204)
+    def delete(self, relationship_id):
+        """End a relationship (kept for history)."""
+        svc.end_coaching(current_user(), relationship_id)
+
+
+@blp.route("/coaching/<int:relationship_id>/accept")
+class CoachingAccept(MethodView):
+    @auth_required()
+    @blp.response(200, schemas.CoachingSchema)
+    def post(self, relationship_id):
+        """Accept a pending request addressed to you."""
+        return svc.respond_to_coaching(current_user(), relationship_id, accept=True)
+
+
+@blp.route("/coaching/<int:relationship_id>/decline")
+class CoachingDecline(MethodView):
+    @auth_required()
+    @blp.response(200, schemas.CoachingSchema)
+    def post(self, relationship_id):
+        """Decline a pending request addressed to you."""
+        return svc.respond_to_coaching(current_user(), relationship_id, accept=False)

@@ -1,0 +1,78 @@
+"""JSON log lines and the X-Request-ID every response carries."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+from flask_jwt_extended import get_jwt_identity
+from pythonjsonlogger.json import JsonFormatter
+
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+access_log = logging.getLogger("spotter.access")
+
+
+class RequestContextFilter(logging.Filter):
+    """Stamp each record with the current request id (when there is one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from flask import has_request_context
+
+        if not hasattr(record, "request_id"):
+            record.request_id = g.get("request_id") if has_request_context() else None
+        return True
+
+
+def configure_logging(level: str) -> None:
+    """Send every log record to stdout as one JSON line."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"})
+    )
+    handler.addFilter(RequestContextFilter())
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "spotter", False):
+            root.removeHandler(existing)
+    handler.spotter = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def register_request_logging(app: Flask) -> None:
+    """Give every request an id (echoing a valid incoming one) and log one line per response."""
+
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        response.headers["X-Request-ID"] = request_id
+        started = g.get("request_started")
+        access_log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "user_id": _user_id(),
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+            },
+        )
+        return response
+
+
+def _user_id() -> str | None:
+    try:
+        return get_jwt_identity()
+    except RuntimeError:
+        return None

@@ -1,0 +1,52 @@
+"""Shared marshmallow fields: UTC timestamps, enums by value, time-zone names, trimmed strings."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.core.time import is_timezone
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO 8601 in, aware UTC out as `2026-11-22T14:05:00Z`; naive input is read as UTC."""
+
+    def _serialize(self, value: datetime | None, attr, obj, **kwargs):
+        if value is None:
+            return None
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.isoformat().replace("+00:00", "Z")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        return result.astimezone(UTC) if result.tzinfo else result.replace(tzinfo=UTC)
+
+
+def EnumField(enum_cls: type[enum.Enum], **kwargs) -> fields.Enum:  # noqa: N802 - a field factory
+    """An enum field spelled by value; an unknown value is a 422 naming the allowed ones."""
+    return fields.Enum(enum_cls, by_value=True, **kwargs)
+
+
+class Trimmed(fields.String):
+    """A string stored trimmed of surrounding white space."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class TimeZoneName(fields.String):
+    """An IANA time-zone name such as `Europe/Berlin`."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        if not is_timezone(name):
+            raise ma.ValidationError("Not a known IANA time-zone name (e.g. 'Europe/Berlin').")
+        return name
+
+
+def text(max_length: int, **kwargs) -> Trimmed:
+    """A trimmed free-text field of at most `max_length` characters."""
+    return Trimmed(validate=validate.Length(max=max_length), **kwargs)

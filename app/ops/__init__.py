@@ -1,0 +1,1 @@
+"""Operations: health and readiness, the beat heartbeat, metrics, API docs assets."""

@@ -1,0 +1,186 @@
+"""Configuration classes, one per environment, read from environment variables."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def database_url(url: str | None) -> str | None:
+    """Normalise a database URL: Heroku's `postgres://` and plain `postgresql://` use psycopg 3."""
+    if not url:
+        return url
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def env_int(name: str, default: int) -> int:
+    """Read an integer environment variable."""
+    return int(os.environ.get(name, default))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a boolean environment variable (1/true/yes/on)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment; each can be overridden by an env var."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-key-change-me")
+    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", "dev-jwt-secret-change-me-32-bytes!!")
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=env_int("JWT_ACCESS_TOKEN_EXPIRES", 900))
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(seconds=env_int("JWT_REFRESH_TOKEN_EXPIRES", 30 * 86400))
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_ALGORITHMS = ["HS256"]
+    JWT_TOKEN_LOCATION = ["headers"]
+
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL")
+
+    API_TITLE = "Spotter API"
+    API_VERSION = "1.0"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
+    API_SPEC_OPTIONS = {
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "security": [{"bearerAuth": []}],
+    }
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)
+
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "10 per minute")
+    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT", "5 per 15 minutes")
+    RATELIMIT_REGISTER_PER_IP = os.environ.get("RATELIMIT_REGISTER_PER_IP", "20 per hour")
+    RATELIMIT_PASSWORD_FORGOT_PER_IP = os.environ.get("RATELIMIT_PASSWORD_FORGOT_PER_IP", "5 per hour")
+    TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 300)
+
+    # argon2id: OWASP's second recommended setting (m=19 MiB, t=2, p=1); see README.
+    ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
+    ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 19 * 1024)
+    ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)
+
+    PASSWORD_RESET_TTL = timedelta(seconds=env_int("PASSWORD_RESET_TTL", 3600))
+    PASSWORD_RESET_URL = os.environ.get("PASSWORD_RESET_URL", "http://localhost:5000/reset-password?token={token}")
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Spotter <no-reply@spotter.local>")
+
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or os.environ.get("REDIS_URL")
+    SOCKETIO_CORS_ALLOWED_ORIGINS = os.environ.get("SOCKETIO_CORS_ALLOWED_ORIGINS", "*")
+    HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
+    HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 300)
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    CELERY: dict = {
+        "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"),
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "timezone": "UTC",
+        "broker_connection_retry_on_startup": True,
+        "worker_hijack_root_logger": False,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+    }
+
+
+class DevelopmentConfig(Config):
+    """Embedded defaults: SQLite and a filesystem broker under instance/, no servers needed."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or (
+        f"sqlite:///{INSTANCE_DIR / 'spotter.sqlite'}"
+    )
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
+    CELERY = {
+        **Config.CELERY,
+        "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://",
+        "broker_transport_options": {
+            "data_folder_in": str(INSTANCE_DIR / "broker"),
+            "data_folder_out": str(INSTANCE_DIR / "broker"),
+            "control_folder": str(INSTANCE_DIR / "broker-control"),
+            "store_processed": False,
+        },
+        "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
+    }
+
+
+class TestingConfig(Config):
+    """pytest: real PostgreSQL and Redis from TEST_DATABASE_URL and TEST_REDIS_URL."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/spotter_test")
+    )
+    REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    RATELIMIT_STORAGE_URI = REDIS_URL
+    SOCKETIO_MESSAGE_QUEUE = None
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    MAIL_BACKEND = "smtp"
+    CELERY = {**Config.CELERY, "broker_url": REDIS_URL}
+
+
+class ProductionConfig(Config):
+    """Production: every secret and server comes from the environment, or it refuses to start."""
+
+    ENV_NAME = "production"
+    REQUIRED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JWT_SECRET_KEY")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "RedisCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        "pool_size": env_int("DB_POOL_SIZE", 10),
+        "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
+    }
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start when a required setting is missing."""
+        missing = [name for name in cls.REQUIRED if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(f"Production configuration is missing: {', '.join(missing)}")
+
+
+class StagingConfig(ProductionConfig):
+    """Staging: production settings, its own servers."""
+
+    ENV_NAME = "staging"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "staging": StagingConfig,
+    "production": ProductionConfig,
+}
