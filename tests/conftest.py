@@ -142,3 +142,64 @@ def trainer(make_user):
 @pytest.fixture
 def user(make_user):
     return make_user()
+
+
+class _Mailbox:
+    """Collects what the SMTP server receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on loopback; the app's mail settings point at it."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = _Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_BACKEND")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_BACKEND="smtp")
+    try:
+        yield mailbox
+    finally:
+        app.config.update(saved)
+        controller.stop()
+
+
+@pytest.fixture
+def celery_worker(app):
+    """A real Celery worker (in a thread of this process) consuming the test Redis broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on loopback."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
+    """Poll until `predicate()` is truthy (returning it) or fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

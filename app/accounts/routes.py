@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
@@ -118,7 +118,7 @@ class UserById(MethodView):
         user = _user_for(user_id)
         if svc.sees_full_profile(current_user(), user):
             return user
-        return schemas.PublicUserSchema().dump(user)
+        return jsonify(schemas.PublicUserSchema().dump(user))
 
     @auth_required()
     @blp.arguments(schemas.UserUpdateSchema)

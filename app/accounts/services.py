@@ -252,16 +252,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None:
         return
-    token = new_token()
-    now = utcnow()
-    db.session.add(
-        PasswordResetToken(
-            user_id=user.id,
-            token_hash=token_digest(token),
-            expires_at=now + current_app.config["PASSWORD_RESET_TTL"],
-        )
-    )
-    db.session.flush()
+    token = create_reset_token(user)
     link = current_app.config["PASSWORD_RESET_URL"].format(token=token)
     body = (
         f"Hi {user.username},\n\nSomeone asked to reset your Spotter password. "
@@ -270,6 +261,19 @@ def request_password_reset(email: str) -> None:
     )
     to = user.email
     after_commit(db.session, lambda: mail.send_email_task.delay(to, "Reset your Spotter password", body))
+
+
+def create_reset_token(user: User) -> str:
+    """Store a new reset token for the user (only its digest is kept) and return it."""
+    token = new_token()
+    reset = PasswordResetToken(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        expires_at=utcnow() + current_app.config["PASSWORD_RESET_TTL"],
+    )
+    db.session.add(reset)
+    db.session.flush()
+    return token
 
 
 def reset_password(token: str, password: str) -> User:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from celery import Celery, Task
@@ -26,6 +27,10 @@ def celery_init_app(app: Flask) -> Celery:
                     db.session.rollback()
                     raise
 
+    for key in ("data_folder_in", "data_folder_out", "control_folder"):
+        folder = app.config["CELERY"].get("broker_transport_options", {}).get(key)
+        if folder:  # the embedded filesystem broker needs its folders
+            os.makedirs(folder, exist_ok=True)
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.conf.include = TASK_MODULES

@@ -41,6 +41,8 @@ def configure_logging(level: str) -> None:
     handler.spotter = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    for noisy in ("alembic.runtime.plugins", "kombu.connection"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 def register_request_logging(app: Flask) -> None:
