@@ -51,7 +51,12 @@ testdb: $(VENV)/.dev-installed
 migrate: $(VENV)/.dev-installed
 	SPOTTER_ENV=development $(BIN)/flask db migrate -m "$(m)"
 
-bench: $(VENV)/.dev-installed
+$(VENV)/.bench-installed: requirements/bench.txt requirements/dev.txt requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements/bench.txt
+	@touch $@
+
+## bench: production-style stack under wrk, beside the shared reference (see bench/RESULTS.md)
+bench: $(VENV)/.bench-installed
 	bash bench/run.sh
 
 clean:
