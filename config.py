@@ -93,9 +93,46 @@ class Config:
 
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or os.environ.get("REDIS_URL")
     SOCKETIO_CORS_ALLOWED_ORIGINS = os.environ.get("SOCKETIO_CORS_ALLOWED_ORIGINS", "*")
+    # Processes sharing one Redis but not one deployment (staging/production, test runs) need their own channel.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
     HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 300)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    # Calendar. Keys: comma-separated Fernet keys, the first encrypts, all decrypt (rotate by prepending);
+    # empty derives one from SECRET_KEY (development only).
+    CALENDAR_ENCRYPTION_KEYS = os.environ.get("CALENDAR_ENCRYPTION_KEYS", "")
+    CALENDAR_DEFAULT_REMINDERS = os.environ.get("CALENDAR_DEFAULT_REMINDERS", "60")  # minutes before, comma-separated
+    REMINDER_GRACE_MINUTES = env_int("REMINDER_GRACE_MINUTES", 60)
+    REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 1000)
+    REMINDER_HORIZON_HOURS = env_int("REMINDER_HORIZON_HOURS", 48)
+    CALENDAR_SYNC_MAX_RETRIES = env_int("CALENDAR_SYNC_MAX_RETRIES", 8)
+    CALENDAR_SYNC_BACKOFF_SECONDS = env_int("CALENDAR_SYNC_BACKOFF_SECONDS", 30)
+    CALENDAR_SYNC_TIMEOUT = env_int("CALENDAR_SYNC_TIMEOUT", 15)
+    GOOGLE_OAUTH_TOKEN_URL = os.environ.get("GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token")
+    GOOGLE_CALENDAR_API_URL = os.environ.get("GOOGLE_CALENDAR_API_URL", "https://www.googleapis.com/calendar/v3")
+    GOOGLE_CALENDAR_CLIENT_ID = os.environ.get("GOOGLE_CALENDAR_CLIENT_ID") or os.environ.get("GOOGLE_CLIENT_ID", "")
+    GOOGLE_CALENDAR_CLIENT_SECRET = os.environ.get("GOOGLE_CALENDAR_CLIENT_SECRET") or os.environ.get(
+        "GOOGLE_CLIENT_SECRET", ""
+    )
+    GOOGLE_CALENDAR_REDIRECT_URI = os.environ.get("GOOGLE_CALENDAR_REDIRECT_URI", "postmessage")
+
+    # Chat: per-user rate limits (Flask-Limiter syntax), the largest socket event accepted, the unread digest.
+    CHAT_SEND_RATE = os.environ.get("CHAT_SEND_RATE", "30 per 10 seconds")
+    CHAT_TYPING_RATE = os.environ.get("CHAT_TYPING_RATE", "20 per 10 seconds")
+    CHAT_MAX_EVENT_BYTES = env_int("CHAT_MAX_EVENT_BYTES", 16 * 1024)
+    UNREAD_NOTIFY_AFTER = env_int("UNREAD_NOTIFY_AFTER", 600)  # seconds a message stays unread before a digest
+    UNREAD_DIGEST_INTERVAL = env_int("UNREAD_DIGEST_INTERVAL", 60)  # seconds between digest runs (beat)
+    UNREAD_DIGEST_BATCH = env_int("UNREAD_DIGEST_BATCH", 500)  # messages claimed per run at most
+    # Push: FCM HTTP v1 (service-account JSON, inline or a file path) and Web Push (VAPID).
+    FCM_CREDENTIALS = os.environ.get("FCM_CREDENTIALS", "")
+    FCM_PROJECT_ID = os.environ.get("FCM_PROJECT_ID", "")  # default: the credentials' project_id
+    FCM_API_URL = os.environ.get("FCM_API_URL", "https://fcm.googleapis.com")
+    FCM_TOKEN_URL = os.environ.get("FCM_TOKEN_URL", "")  # default: the credentials' token_uri
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")  # PEM or base64url; empty: no Web Push
+    VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")  # what web clients subscribe with
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@spotter.local")
+    PUSH_TIMEOUT = env_int("PUSH_TIMEOUT", 10)
 
     CELERY: dict = {
         "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"),
@@ -143,7 +180,11 @@ class TestingConfig(Config):
     )
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     RATELIMIT_STORAGE_URI = REDIS_URL
-    SOCKETIO_MESSAGE_QUEUE = None
+    CACHE_TYPE = "RedisCache"
+    CACHE_REDIS_URL = REDIS_URL
+    # In-process tests use no queue; live-server tests set both to exercise the Redis message queue.
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("TEST_SOCKETIO_MESSAGE_QUEUE") or None
+    SOCKETIO_CHANNEL = os.environ.get("TEST_SOCKETIO_CHANNEL", "spotter-test")
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     MAIL_BACKEND = "smtp"
@@ -159,7 +200,9 @@ class ProductionConfig(Config):
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "RedisCache")
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {
-        "pool_pre_ping": True,
+        # A ping per checkout costs a round trip on every request; recycling old connections is cheaper.
+        "pool_pre_ping": env_bool("DB_POOL_PRE_PING", False),
+        "pool_recycle": env_int("DB_POOL_RECYCLE", 1800),
         "pool_size": env_int("DB_POOL_SIZE", 10),
         "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
     }

@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
         async_mode="threading",
     )
@@ -66,15 +67,29 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blp as accounts_blp
+    from app.core.api import IdConverter
+    from app.exercises.routes import blp as exercises_blp
     from app.extensions import api
     from app.ops.routes import bp as ops_bp
+    from app.projects.routes import blp as projects_blp
+    from app.training.routes import blp as training_blp
+    from app.workouts.routes import blp as workouts_blp
 
+    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(ops_bp)
     api.register_blueprint(accounts_blp)
+    api.register_blueprint(exercises_blp)
+    api.register_blueprint(workouts_blp)
+    api.register_blueprint(projects_blp)
+    api.register_blueprint(training_blp)
 
 
 def register_socket_handlers(app: Flask) -> None:
-    """Socket.IO handlers arrive with the chat issue."""
+    """Authenticated Socket.IO connections and each domain's event handlers (app/<domain>/events.py)."""
+    from app.core import sockets
+    from app.projects import events as projects_events  # noqa: F401 - declares its handlers
+
+    sockets.register_handlers(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -31,3 +31,94 @@ def make_coaching(trainer: User, client: User, status: str = "Active") -> Coachi
     db.session.add(relationship)
     db.session.commit()
     return relationship
+
+
+def make_project(owner: User, name: str | None = None, members=(), admins=()):
+    """Create a project owned by `owner` with extra Members and Admins, through the services."""
+    from app.projects import services as projects_services
+    from app.projects.models import MemberRole
+
+    project = projects_services.create_project(owner, name or f"project{next(_seq)}")
+    for member in members:
+        projects_services.add_member(owner, project.id, member.id, MemberRole.MEMBER)
+    for admin in admins:
+        projects_services.add_member(owner, project.id, admin.id, MemberRole.ADMIN)
+    db.session.commit()
+    return project
+
+
+def make_task(project, creator: User, title: str | None = None, **fields):
+    """Create a task from API-style fields (strings for dates and statuses) through the schema and the services."""
+    from app.projects import services as projects_services
+    from app.projects.schemas import TaskCreateSchema
+
+    data = TaskCreateSchema().load({"title": title or f"task{next(_seq)}", **fields})
+    task = projects_services.create_task(creator, project.id, data)
+    db.session.commit()
+    return task
+
+
+def make_exercise(creator: User | None = None, name: str | None = None, **fields):
+    """Create an exercise (no creator: a starter-library one); defaults to a beginner strength exercise."""
+    from app.exercises.models import Category, Difficulty, Exercise
+
+    values = {"category": Category.STRENGTH, "difficulty_level": Difficulty.BEGINNER, "muscles": [], "equipment": []}
+    values.update(fields)
+    exercise = Exercise(name=name or f"Exercise {next(_seq)}", created_by_id=creator.id if creator else None, **values)
+    db.session.add(exercise)
+    db.session.commit()
+    return exercise
+
+
+def make_workout(author: User, exercises=(), visibility: str = "Private", title: str | None = None, **fields):
+    """Create a workout through the services, one item per exercise (a fresh exercise when none given)."""
+    from app.workouts import services as workouts_services
+    from app.workouts.models import Visibility
+
+    exercises = list(exercises) or [make_exercise()]
+    items = [{"exercise_id": ex.id, "position": i + 1, "sets": 3, "reps": 10} for i, ex in enumerate(exercises)]
+    data = {"title": title or f"workout{next(_seq)}", "visibility": Visibility(visibility), "items": items, **fields}
+    workout = workouts_services.create_workout(author, data)
+    db.session.commit()
+    return workout
+
+
+def make_plan(author: User, schedule=(), visibility: str = "Private", weeks: int = 4, title: str | None = None):
+    """Create a plan through the services; `schedule` is a list of (week, day, workout)."""
+    from app.workouts import services as workouts_services
+    from app.workouts.models import Visibility
+
+    entries = [{"week": week, "day": day, "workout_id": workout.id} for week, day, workout in schedule]
+    data = {
+        "title": title or f"plan{next(_seq)}",
+        "weeks": weeks,
+        "visibility": Visibility(visibility),
+        "schedule": entries,
+    }
+    plan = workouts_services.create_plan(author, data)
+    db.session.commit()
+    return plan
+
+
+def make_session(user: User, started_at, sets=(), **fields):
+    """Log a training session through the services; `sets` are dicts (exercise_id, reps, weight_kg...)."""
+    from app.training import services as training_services
+
+    numbered, counts = [], {}
+    for item in sets:
+        counts[item["exercise_id"]] = counts.get(item["exercise_id"], 0) + 1
+        numbered.append({"set_number": counts[item["exercise_id"]], **item})
+    session = training_services.create_session(user, {"started_at": started_at, "sets": numbered, **fields})
+    db.session.commit()
+    return session
+
+
+def make_measurement(user: User, type: str, value: float, measured_at):
+    """Record a body measurement through the services."""
+    from app.training import services as training_services
+    from app.training.models import MeasurementType
+
+    data = {"type": MeasurementType(type), "value": value, "measured_at": measured_at}
+    measurement = training_services.create_measurement(user, data)
+    db.session.commit()
+    return measurement

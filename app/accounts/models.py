@@ -26,6 +26,13 @@ class ActivityLevel(enum.StrEnum):
     VERY_ACTIVE = "Very Active"
 
 
+class Units(enum.StrEnum):
+    """Display preference only: the API always speaks metric (`weight_kg`, `distance_m`)."""
+
+    METRIC = "metric"
+    IMPERIAL = "imperial"
+
+
 class CoachingStatus(enum.StrEnum):
     PENDING = "Pending"
     ACTIVE = "Active"
@@ -80,6 +87,7 @@ class Profile(db.Model):
     activity_level: Mapped[ActivityLevel | None] = mapped_column(enum_type(ActivityLevel, "activity_level"))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     birth_date: Mapped[date | None] = mapped_column(sa.Date)
+    units: Mapped[Units] = mapped_column(enum_type(Units, "units"), default=Units.METRIC, server_default="metric")
 
     user: Mapped[User] = relationship(back_populates="profile")
 

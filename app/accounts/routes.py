@@ -8,7 +8,7 @@ from flask_jwt_extended import get_jwt
 
 from app.accounts import schemas
 from app.accounts import services as svc
-from app.core.api import Blueprint
+from app.core.api import MAX_ID, Blueprint
 from app.core.auth import auth_required, current_user
 from app.core.errors import NotFound
 from app.core.pagination import paginate
@@ -103,7 +103,7 @@ def _user_for(user_id: str):
 
 
 def _int_id(value: str) -> int:
-    if not value.isdigit():
+    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
         raise NotFound("No such user.")
     return int(value)
 
@@ -170,7 +170,7 @@ class Coaching(MethodView):
         return paginate(svc.list_relationships(current_user(), **args), pagination_parameters)
 
 
-@blp.route("/coaching/<int:relationship_id>")
+@blp.route("/coaching/<id:relationship_id>")
 class CoachingById(MethodView):
     @auth_required()
     @blp.response(200, schemas.CoachingSchema)
@@ -185,7 +185,7 @@ class CoachingById(MethodView):
         svc.end_coaching(current_user(), relationship_id)
 
 
-@blp.route("/coaching/<int:relationship_id>/accept")
+@blp.route("/coaching/<id:relationship_id>/accept")
 class CoachingAccept(MethodView):
     @auth_required()
     @blp.response(200, schemas.CoachingSchema)
@@ -194,7 +194,7 @@ class CoachingAccept(MethodView):
         return svc.respond_to_coaching(current_user(), relationship_id, accept=True)
 
 
-@blp.route("/coaching/<int:relationship_id>/decline")
+@blp.route("/coaching/<id:relationship_id>/decline")
 class CoachingDecline(MethodView):
     @auth_required()
     @blp.response(200, schemas.CoachingSchema)

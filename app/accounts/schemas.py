@@ -8,7 +8,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.accounts.models import ActivityLevel, CoachingStatus, Role
+from app.accounts.models import ActivityLevel, CoachingStatus, Role, Units
 from app.core.api import PageQueryArgsSchema, Schema
 from app.core.schemas import EnumField, TimeZoneName, Trimmed, UTCDateTime, text
 
@@ -86,6 +86,7 @@ class ProfileUpdateSchema(Schema):
     activity_level = EnumField(ActivityLevel, allow_none=True)
     timezone = TimeZoneName()
     birth_date = fields.Date(allow_none=True, validate=validate.Range(min=date(1900, 1, 1)))
+    units = EnumField(Units, metadata={"description": "Display preference; the API itself always speaks metric."})
 
     @ma.validates("birth_date")
     def _not_future(self, value, **kwargs):
@@ -148,6 +149,7 @@ class ProfileSchema(Schema):
     activity_level = EnumField(ActivityLevel, allow_none=True)
     timezone = fields.String()
     birth_date = fields.Date(allow_none=True)
+    units = EnumField(Units)
 
 
 class PublicProfileSchema(Schema):

@@ -9,11 +9,20 @@ import marshmallow as ma
 from flask import Request
 from webargs import core
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
 from app.core.errors import BadRequest
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger one cannot exist
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in a route: a positive database id; anything else (or too large) is a 404."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, min=1, max=MAX_ID)
 
 
 class StrictParser(FlaskParser):

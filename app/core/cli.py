@@ -47,5 +47,7 @@ def create_owner(email: str, username: str, password: str) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the CLI groups to the app."""
+    from app.exercises import cli as exercises_cli  # noqa: F401 - adds `flask seed exercises`
+
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

@@ -47,6 +47,13 @@ class TimeZoneName(fields.String):
         return name
 
 
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory
+    """A reference to a row by id: a positive integer within the database's range."""
+    from app.core.api import MAX_ID
+
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 def text(max_length: int, **kwargs) -> Trimmed:
     """A trimmed free-text field of at most `max_length` characters."""
     return Trimmed(validate=validate.Length(max=max_length), **kwargs)

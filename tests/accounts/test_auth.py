@@ -323,3 +323,37 @@ def test_token_of_a_deleted_user_is_401(client, make_user, login):
     db.session.delete(user)
     db.session.commit()
     assert client.get("/api/users/me", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/logout"),
+        ("post", "/api/token/refresh"),
+        ("get", "/api/users/me"),
+        ("put", "/api/users/me"),
+        ("get", "/api/users"),
+        ("get", "/api/trainers"),
+        ("get", "/api/coaching"),
+        ("post", "/api/coaching"),
+        ("get", "/api/coaching/1"),
+        ("delete", "/api/coaching/1"),
+        ("post", "/api/coaching/1/accept"),
+        ("post", "/api/coaching/1/decline"),
+    ],
+)
+def test_anonymous_callers_get_401_everywhere_but_the_public_endpoints(client, method, path):
+    response = getattr(client, method)(path, json={} if method in ("post", "put") else None)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/register", {"email": "n@example.com", "username": "newbie", "password": "secret123"}),
+        ("/api/password/forgot", {"email": "n@example.com"}),
+    ],
+)
+def test_public_endpoints_need_no_token(client, path, body):
+    assert client.post(path, json=body).status_code in (201, 202)

@@ -118,3 +118,8 @@ def test_list_mine_with_status_filter(client, login, coach, user, make_user):
 def test_coaching_needs_auth(client):
     assert client.get("/api/coaching").status_code == 401
     assert client.post("/api/coaching", json={"trainer_id": 1}).status_code == 401
+
+
+def test_out_of_range_ids_are_404(client, login, user):
+    assert client.get("/api/coaching/99999999999", headers=login(user)).status_code == 404
+    assert client.post("/api/coaching/0/accept", headers=login(user)).status_code == 404

@@ -53,7 +53,7 @@ def test_get_user_anonymous_is_401(client, people):
     assert client.get(f"/api/users/{people['client'].id}").status_code == 401
 
 
-@pytest.mark.parametrize("user_id", ["999999", "abc", "-1"])
+@pytest.mark.parametrize("user_id", ["999999", "abc", "-1", "0", "99999999999"])
 def test_get_unknown_user_is_404(client, login, people, user_id):
     assert client.get(f"/api/users/{user_id}", headers=login(people["client"])).status_code == 404
 

@@ -1,0 +1,1 @@
+"""The exercise library: exercises, their search, the starter library and its seeder."""

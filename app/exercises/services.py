@@ -1,0 +1,212 @@
+"""The rules of the exercise library: search and filters, writes with their permissions, archiving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.core.errors import Conflict, Forbidden, NotFound
+from app.exercises import policy
+from app.exercises.cache import invalidate_library
+from app.exercises.models import Category, Difficulty, Exercise, fold
+from app.extensions import db
+
+# pg_trgm's word_similarity at or above which a name counts as a typo-tolerant match of `q`.
+FUZZY_THRESHOLD = 0.5
+
+SORT_COLUMNS = {
+    "name": (Exercise.name_key.asc(), Exercise.id.asc()),
+    "-name": (Exercise.name_key.desc(), Exercise.id.desc()),
+    "created_at": (Exercise.created_at.asc(), Exercise.id.asc()),
+    "-created_at": (Exercise.created_at.desc(), Exercise.id.desc()),
+}
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains_all(column: Any, values: list[str]) -> sa.ColumnElement[bool]:
+    """The list column holds every value: `@>` (GIN-indexed) on PostgreSQL, `json_each` on SQLite."""
+    if _dialect() == "postgresql":
+        array_type = postgresql.ARRAY(sa.String(60))
+        return sa.type_coerce(column, array_type).contains(sa.cast(values, array_type))
+    conditions = []
+    for value in values:
+        element = sa.func.json_each(column).table_valued("value")
+        conditions.append(sa.exists(select(1).select_from(element).where(element.c.value == value)))
+    return sa.and_(*conditions)
+
+
+def _words_in(column: Any, words: list[str]) -> sa.ColumnElement[bool]:
+    return sa.and_(*(column.like(f"%{_escape_like(word)}%", escape="\\") for word in words))
+
+
+def search_exercises(
+    category: Category | None = None,
+    difficulty_level: Difficulty | None = None,
+    muscle: list[str] | None = None,
+    equipment: list[str] | None = None,
+    q: str | None = None,
+    created_by: int | None = None,
+    sort: str | None = None,
+) -> sa.Select:
+    """Select the library's live exercises by filters, ordered by `sort` (or relevance for `q`)."""
+    conditions = [Exercise.archived_at.is_(None)]
+    if category:
+        conditions.append(Exercise.category == category)
+    if difficulty_level:
+        conditions.append(Exercise.difficulty_level == difficulty_level)
+    if muscle:
+        conditions.append(_contains_all(Exercise.muscles, muscle))
+    if equipment:
+        conditions.append(_contains_all(Exercise.equipment, equipment))
+    if created_by:
+        conditions.append(Exercise.created_by_id == created_by)
+    words = fold(q).split() if q else []
+    if not words:
+        return select(Exercise).where(*conditions).order_by(*SORT_COLUMNS[sort or "name"])
+    match, relevance = _match(conditions, words)
+    stmt = select(Exercise).where(*conditions, match)
+    return stmt.order_by(*(SORT_COLUMNS[sort] if sort else (*relevance, *SORT_COLUMNS["name"])))
+
+
+def _match(conditions: list, words: list[str]) -> tuple[sa.ColumnElement[bool], list[sa.ColumnElement]]:
+    """Every word in the name or description; on PostgreSQL, when nothing matches so, names a typo away.
+
+    The typo-tolerant branch (trigram word similarity of the folded name) is guarded by a
+    NOT EXISTS over the exact matches, which PostgreSQL evaluates once: a query that matches
+    as typed never pays for computing similarities over the whole library.
+    Relevance: names holding every word first, then the closest names, then by name.
+    """
+    exact = _words_in(Exercise.search_text, words)
+    in_name = sa.case((_words_in(Exercise.name_key, words), 0), else_=1)
+    if _dialect() != "postgresql":
+        return exact, [in_name]
+    phrase = " ".join(words)
+    similarity = sa.func.word_similarity(phrase, Exercise.name_key)
+    nothing_exact = ~sa.exists(select(Exercise.id).where(*conditions, exact).correlate(None))
+    return sa.or_(exact, sa.and_(nothing_exact, similarity >= FUZZY_THRESHOLD)), [in_name, similarity.desc()]
+
+
+def get_exercise(exercise_id: int) -> Exercise:
+    """Return an exercise (archived ones too: workouts still show them) or raise NotFound."""
+    exercise = db.session.get(Exercise, exercise_id)
+    if exercise is None:
+        raise NotFound("No such exercise.")
+    return exercise
+
+
+def _check_name_free(name: str, exclude_id: int | None = None) -> None:
+    clash = select(Exercise.archived_at).where(
+        sa.func.lower(Exercise.name) == name.lower(), Exercise.id != (exclude_id or 0)
+    )
+    row = db.session.execute(clash).first()
+    if row is not None:
+        hint = " (an archived exercise keeps that name)" if row.archived_at else ""
+        raise Conflict(f"An exercise named {name!r} already exists{hint}.")
+
+
+def create_exercise(actor: User, data: dict[str, Any]) -> Exercise:
+    """Add an exercise to the library (Trainers and Owners); the name is unique case-insensitively."""
+    if not policy.can_create_exercise(actor):
+        raise Forbidden("Only trainers and owners add exercises.")
+    _check_name_free(data["name"])
+    exercise = Exercise(created_by_id=actor.id, **data)
+    db.session.add(exercise)
+    db.session.flush()
+    invalidate_library()
+    return exercise
+
+
+def update_exercise(actor: User, exercise_id: int, changes: dict[str, Any]) -> Exercise:
+    """Replace the given fields of an exercise (its creator or an Owner)."""
+    exercise = get_exercise(exercise_id)
+    if not policy.can_edit_exercise(actor, exercise):
+        raise Forbidden("Only the exercise's creator or an Owner may change it.")
+    if "name" in changes:
+        _check_name_free(changes["name"], exclude_id=exercise.id)
+    for field, value in changes.items():
+        setattr(exercise, field, value)
+    db.session.flush()
+    invalidate_library()
+    return exercise
+
+
+def delete_exercise(actor: User, exercise_id: int) -> None:
+    """Delete an exercise, or archive it when anything (workouts, logs) still refers to it or it is a starter one."""
+    exercise = get_exercise(exercise_id)
+    if not policy.can_edit_exercise(actor, exercise):
+        raise Forbidden("Only the exercise's creator or an Owner may delete it.")
+    invalidate_library()
+    if exercise.archived_at is not None:
+        return
+    if exercise.created_by_id is None:  # the starter library: archived, so `flask seed` does not bring it back
+        exercise.archived_at = utcnow()
+        db.session.flush()
+        return
+    try:
+        # Every reference to an exercise is ON DELETE RESTRICT, so the database itself tells
+        # whether it is in use, whichever domain's table (workout items, session sets) holds it.
+        with db.session.begin_nested():
+            db.session.delete(exercise)
+            db.session.flush()
+    except IntegrityError:
+        exercise.archived_at = utcnow()
+        db.session.flush()
+
+
+def live_exercises(ids: Iterable[int]) -> dict[int, Exercise]:
+    """Return the exercises among `ids` that exist and are not archived, by id."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    stmt = select(Exercise).where(Exercise.id.in_(wanted), Exercise.archived_at.is_(None))
+    return {exercise.id: exercise for exercise in db.session.execute(stmt).scalars()}
+
+
+# ---- starter library
+
+STARTER_FIELDS = ("description", "category", "difficulty_level", "muscles", "equipment")
+
+
+def seed_starter_library(update: bool = False) -> dict[str, int]:
+    """Insert the starter exercises that are missing (by case-insensitive name); count what happened.
+
+    Existing rows are left alone, so an Owner's edits survive every `flask seed`; with
+    `update`, starter rows (no creator) are brought back to the data file's facts.
+    """
+    from app.exercises.starter import starter_exercises
+
+    existing = {exercise.name.lower(): exercise for exercise in db.session.execute(select(Exercise)).scalars()}
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for fields in starter_exercises():
+        exercise = existing.get(fields["name"].lower())
+        if exercise is None:
+            db.session.add(Exercise(**fields))
+            counts["created"] += 1
+        elif update and exercise.created_by_id is None and _differs(exercise, fields):
+            for field in STARTER_FIELDS:
+                setattr(exercise, field, fields[field])
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    db.session.flush()
+    if counts["created"] or counts["updated"]:
+        invalidate_library()
+    return counts
+
+
+def _differs(exercise: Exercise, fields: dict[str, Any]) -> bool:
+    return any(getattr(exercise, field) != fields[field] for field in STARTER_FIELDS)

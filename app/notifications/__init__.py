@@ -1,0 +1,1 @@
+"""In-app notifications (devices, preferences and delivery channels arrive with the chat issue)."""

@@ -1,0 +1,1 @@
+"""Training logs: sessions with their sets, body measurements, progress analytics and dashboards."""

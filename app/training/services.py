@@ -1,0 +1,319 @@
+"""The rules of training logs: sessions and sets, their roll-ups and activities, body measurements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.accounts import services as accounts_services
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.time import zone
+from app.exercises import services as exercises_services
+from app.extensions import db
+from app.social.models import Activity, ActivityType
+from app.training import analytics, policy
+from app.training.models import Measurement, MeasurementType, RepBest, SessionExercise, SessionSet, TrainingSession
+from app.training.schemas import check_times
+from app.workouts import services as workouts_services
+
+SET_FIELDS = ("exercise_id", "set_number", "reps", "weight_kg", "duration_s", "distance_m", "rpe")
+ROLLUP_INSERT = [
+    *("session_id", "exercise_id", "user_id", "started_at"),
+    *("sets", "reps", "volume_kg", "max_weight_kg", "best_1rm_kg"),
+]
+SESSION_LOAD = (selectinload(TrainingSession.sets).selectinload(SessionSet.exercise),)
+
+# ---- whose logs
+
+
+def athlete_id_for(actor: User, user_id: int | str | None) -> int:
+    """Resolve whose logs are asked for (`me`/None: the actor); 404 for no such user, 403 when not allowed."""
+    if user_id in (None, "me") or user_id == actor.id:
+        return actor.id
+    athlete = accounts_services.get_user(int(user_id))
+    if not policy.can_read_logs(actor, athlete.id):
+        raise Forbidden("You may only see your own logs, your active clients' (trainers), or anyone's (Owners).")
+    return athlete.id
+
+
+def athlete_for(actor: User, user_id: int | str | None) -> User:
+    """Like `athlete_id_for`, returning the user (their time zone decides the analytics' days)."""
+    athlete_id = athlete_id_for(actor, user_id)
+    return actor if athlete_id == actor.id else accounts_services.get_user(athlete_id)
+
+
+# ---- ranges
+
+
+def time_range(
+    start: date | datetime | None, end: date | datetime | None, tz_name: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """Turn `from`/`to` into a half-open UTC range [start, end); plain dates are whole days in `tz_name`."""
+    tz = zone(tz_name)
+    if isinstance(start, date) and not isinstance(start, datetime):
+        start = datetime.combine(start, time.min, tzinfo=tz)
+    if isinstance(end, date) and not isinstance(end, datetime):
+        end = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    elif end is not None:
+        end = end + timedelta(microseconds=1)  # `to` is inclusive
+    if start is not None and end is not None and end <= start:
+        raise Invalid("`to` is before `from`.", field="to", location="query")
+    return start, end
+
+
+def _in_range(column: Any, start: datetime | None, end: datetime | None) -> list[sa.ColumnElement[bool]]:
+    conditions = []
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column < end)
+    return conditions
+
+
+# ---- sessions
+
+
+def get_session(actor: User, session_id: int) -> TrainingSession:
+    """Return a session the actor may read (athlete, active trainer, Owner), else NotFound."""
+    session = db.session.get(TrainingSession, session_id, options=SESSION_LOAD)
+    if session is None or not policy.can_read_logs(actor, session.user_id):
+        raise NotFound("No such session.")
+    return session
+
+
+def _own_session(actor: User, session_id: int) -> TrainingSession:
+    session = get_session(actor, session_id)
+    if not policy.can_write_log(actor, session.user_id):
+        raise Forbidden("Only the athlete changes their own sessions.")
+    return session
+
+
+def list_sessions(
+    actor: User,
+    user_id: int | None = None,
+    from_: date | datetime | None = None,
+    to: date | datetime | None = None,
+    exercise_id: int | None = None,
+) -> sa.Select:
+    """Select an athlete's sessions, newest first, with their sets and exercises loaded."""
+    athlete_id = athlete_id_for(actor, user_id)
+    start, end = time_range(from_, to, actor.timezone)
+    stmt = select(TrainingSession).where(
+        TrainingSession.user_id == athlete_id, *_in_range(TrainingSession.started_at, start, end)
+    )
+    if exercise_id is not None:
+        with_exercise = select(SessionExercise.session_id).where(
+            SessionExercise.user_id == athlete_id, SessionExercise.exercise_id == exercise_id
+        )
+        stmt = stmt.where(TrainingSession.id.in_(with_exercise))
+    return stmt.options(*SESSION_LOAD).order_by(TrainingSession.started_at.desc(), TrainingSession.id.desc())
+
+
+def _build_sets(items: list[dict[str, Any]], kept_exercise_ids: Iterable[int] = ()) -> list[SessionSet]:
+    """Turn validated set dicts into rows; each exercise must exist and be live (422 naming the set's index)."""
+    kept = set(kept_exercise_ids)
+    live = exercises_services.live_exercises(item["exercise_id"] for item in items)
+    errors = {
+        index: {"exercise_id": ["No such exercise, or it has been archived."]}
+        for index, item in enumerate(items)
+        if item["exercise_id"] not in live and item["exercise_id"] not in kept
+    }
+    if errors:
+        raise Invalid("Some sets name unknown or archived exercises.", errors={"json": {"sets": errors}})
+    return [SessionSet(**{field: item.get(field) for field in SET_FIELDS}) for item in items]
+
+
+def _check_workout(actor: User, workout_id: int | None, current: int | None = None) -> None:
+    """A linked workout is one the athlete may see and, unless already linked, not archived (else 422)."""
+    if workout_id is None or workout_id == current:
+        return
+    try:
+        workout = workouts_services.get_workout(actor, workout_id)
+    except NotFound:
+        workout = None
+    if workout is None or workout.archived:
+        raise Invalid("No such workout, or it has been archived.", field="workout_id")
+
+
+def create_session(actor: User, data: dict[str, Any]) -> TrainingSession:
+    """Log a session with its sets for the actor; records a session_completed activity and any new PRs."""
+    _check_workout(actor, data.get("workout_id"))
+    sets = _build_sets(data.pop("sets", []))
+    session = TrainingSession(user_id=actor.id, sets=sets, **data)
+    db.session.add(session)
+    db.session.flush()
+    refresh_rollups(session)
+    db.session.add(_completed_activity(session))
+    record_personal_records(session)
+    return session
+
+
+def update_session(actor: User, session_id: int, changes: dict[str, Any]) -> TrainingSession:
+    """Change a session of the actor's; `sets` replaces them all. Roll-ups and PR activities follow."""
+    session = _own_session(actor, session_id)
+    if "workout_id" in changes:
+        _check_workout(actor, changes["workout_id"], current=session.workout_id)
+    if "sets" in changes:
+        session.sets = _build_sets(changes.pop("sets"), kept_exercise_ids=(s.exercise_id for s in session.sets))
+    for field, value in changes.items():
+        setattr(session, field, value)
+    try:
+        check_times(session.started_at, session.ended_at)
+    except ma.ValidationError as error:  # the stored and the new values disagree
+        raise Invalid(str(error.messages[0]), field="ended_at") from error
+    session.updated_at = utcnow()
+    db.session.flush()
+    refresh_rollups(session)
+    record_personal_records(session)
+    return session
+
+
+def delete_session(actor: User, session_id: int) -> None:
+    """Delete a session of the actor's with its sets, roll-ups and activities."""
+    db.session.delete(_own_session(actor, session_id))
+    db.session.flush()
+
+
+def refresh_rollups(session: TrainingSession) -> None:
+    """Rebuild a session's roll-up rows from its sets, in SQL."""
+    rebuild_rollups(TrainingSession.id == session.id)
+
+
+def rebuild_rollups(sessions: sa.ColumnElement[bool]) -> None:
+    """Rebuild the roll-ups of the sessions matching a condition: delete, then insert ... select ... group by."""
+    chosen = select(TrainingSession.id).where(sessions)
+    db.session.execute(sa.delete(SessionExercise).where(SessionExercise.session_id.in_(chosen)))
+    db.session.execute(sa.delete(RepBest).where(RepBest.session_id.in_(chosen)))
+    lifted = SessionSet.reps >= 1
+    weight, reps = SessionSet.weight_kg, SessionSet.reps
+    per_session = (SessionSet.session_id, SessionSet.exercise_id, TrainingSession.user_id, TrainingSession.started_at)
+    db.session.execute(
+        sa.insert(SessionExercise).from_select(
+            ROLLUP_INSERT,
+            select(
+                *per_session,
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(reps), 0),
+                sa.func.coalesce(sa.func.sum(sa.func.coalesce(weight, 0) * sa.func.coalesce(reps, 0)), 0),
+                sa.func.max(sa.case((lifted, weight))),
+                sa.func.max(sa.case((lifted, analytics.epley(weight, reps)))),
+            )
+            .join(TrainingSession, TrainingSession.id == SessionSet.session_id)
+            .where(sessions)
+            .group_by(*per_session),
+        )
+    )
+    db.session.execute(
+        sa.insert(RepBest).from_select(
+            ["session_id", "exercise_id", "user_id", "started_at", "weight_kg", "reps"],
+            select(*per_session, weight, sa.func.max(reps))
+            .join(TrainingSession, TrainingSession.id == SessionSet.session_id)
+            .where(sessions, lifted)
+            .group_by(*per_session, weight),
+        )
+    )
+
+
+def _completed_activity(session: TrainingSession) -> Activity:
+    volume = sum((s.weight_kg or 0) * (s.reps or 0) for s in session.sets)
+    data = {
+        "started_at": session.started_at.isoformat().replace("+00:00", "Z"),
+        "sets": len(session.sets),
+        "exercises": len({s.exercise_id for s in session.sets}),
+        "volume_kg": round(volume, 2),
+    }
+    return Activity(
+        user_id=session.user_id,
+        type=ActivityType.SESSION_COMPLETED,
+        session_id=session.id,
+        workout_id=session.workout_id,
+        data=data,
+    )
+
+
+def record_personal_records(session: TrainingSession) -> list[Activity]:
+    """(Re)create the personal_record activities of a session: one per record it beat when it happened."""
+    db.session.execute(
+        sa.delete(Activity).where(Activity.session_id == session.id, Activity.type == ActivityType.PERSONAL_RECORD)
+    )
+    activities = [
+        Activity(
+            user_id=session.user_id,
+            type=ActivityType.PERSONAL_RECORD,
+            session_id=session.id,
+            exercise_id=record["exercise_id"],
+            data={key: record[key] for key in ("kind", "value_kg", "previous_kg")},
+        )
+        for record in analytics.session_records(session.id)
+    ]
+    db.session.add_all(activities)
+    db.session.flush()
+    return activities
+
+
+# ---- measurements
+
+
+def list_measurements(
+    actor: User,
+    user_id: int | None = None,
+    type: MeasurementType | None = None,  # the API's filter name
+    from_: date | datetime | None = None,
+    to: date | datetime | None = None,
+) -> sa.Select:
+    """Select an athlete's measurements, newest first."""
+    athlete_id = athlete_id_for(actor, user_id)
+    start, end = time_range(from_, to, actor.timezone)
+    stmt = select(Measurement).where(Measurement.user_id == athlete_id, *_in_range(Measurement.measured_at, start, end))
+    if type is not None:
+        stmt = stmt.where(Measurement.type == type)
+    return stmt.order_by(Measurement.measured_at.desc(), Measurement.id.desc())
+
+
+def get_measurement(actor: User, measurement_id: int) -> Measurement:
+    """Return a measurement the actor may read, else NotFound."""
+    measurement = db.session.get(Measurement, measurement_id)
+    if measurement is None or not policy.can_read_logs(actor, measurement.user_id):
+        raise NotFound("No such measurement.")
+    return measurement
+
+
+def create_measurement(actor: User, data: dict[str, Any]) -> Measurement:
+    """Record a measurement of the actor's; the same type at the same moment twice is a 409."""
+    measurement = Measurement(user_id=actor.id, **data)
+    try:
+        with db.session.begin_nested():
+            db.session.add(measurement)
+            db.session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"You already have a {data['type'].value} measurement at that time.") from error
+    return measurement
+
+
+def delete_measurement(actor: User, measurement_id: int) -> None:
+    """Delete one of the actor's measurements."""
+    measurement = get_measurement(actor, measurement_id)
+    if not policy.can_write_log(actor, measurement.user_id):
+        raise Forbidden("Only the athlete deletes their own measurements.")
+    db.session.delete(measurement)
+    db.session.flush()
+
+
+# ---- trainer dashboard
+
+
+def active_clients(trainer: User) -> sa.Select:
+    """Select a trainer's active clients by username (their profiles come joined)."""
+    if not policy.can_see_dashboard(trainer):
+        raise Forbidden("The dashboard is for trainers.")
+    ids = accounts_services.active_client_ids(trainer.id)
+    return select(User).where(User.id.in_(ids)).order_by(sa.func.lower(User.username), User.id)

@@ -1,0 +1,1 @@
+"""Workouts and multi-week training plans."""

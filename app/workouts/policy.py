@@ -1,0 +1,64 @@
+"""Who may see and change workouts and plans (both carry `visibility` and `created_by_id`).
+
+A caller sees a workout or plan when they are an Owner, wrote it, it is Public, or it is
+`Clients` and they are an active client of its author. Hidden objects are a 404 everywhere.
+Hook: plan assignments (the calendar issue) add "assigned to me" in `_assigned`/`_assigned_clause`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.accounts import services as accounts_services
+from app.accounts.models import Role, User
+from app.workouts.models import Visibility
+
+
+def is_owner(actor: User) -> bool:
+    """Tell whether the actor holds the platform Owner role."""
+    return actor.role == Role.OWNER
+
+
+def can_author(actor: User) -> bool:
+    """Trainers and Owners create workouts and plans."""
+    return actor.role in (Role.TRAINER, Role.OWNER)
+
+
+def can_edit(actor: User, obj: Any) -> bool:
+    """The author and Owners may change or delete a workout or plan."""
+    return is_owner(actor) or obj.created_by_id == actor.id
+
+
+def can_see(actor: User, obj: Any) -> bool:
+    """Tell whether the actor may read a workout or plan."""
+    if is_owner(actor) or obj.created_by_id == actor.id or obj.visibility == Visibility.PUBLIC:
+        return True
+    if obj.visibility == Visibility.CLIENTS and accounts_services.is_active_client(obj.created_by_id, actor.id):
+        return True
+    return _assigned(actor, obj)
+
+
+def visible_clause(model: Any, actor: User) -> sa.ColumnElement[bool]:
+    """SQL for `can_see` over a Workout or Plan table, for lists and bulk checks."""
+    if is_owner(actor):
+        return sa.true()
+    # Correlated: the actor is among the active clients of the row's author.
+    of_my_trainer = sa.literal(actor.id).in_(accounts_services.active_client_ids(model.created_by_id))
+    return sa.or_(
+        model.visibility == Visibility.PUBLIC,
+        model.created_by_id == actor.id,
+        sa.and_(model.visibility == Visibility.CLIENTS, of_my_trainer),
+        _assigned_clause(model, actor),
+    )
+
+
+def _assigned(actor: User, obj: Any) -> bool:
+    """Hook for plan assignments: the workout or plan was assigned to the actor."""
+    return False
+
+
+def _assigned_clause(model: Any, actor: User) -> sa.ColumnElement[bool]:
+    """Hook for plan assignments: SQL form of `_assigned`."""
+    return sa.false()

@@ -1,0 +1,258 @@
+"""The rules of workouts and plans: visibility on every read, items and schedules, copies, archiving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.accounts import services as accounts_services
+from app.accounts.models import User
+from app.core.db import utcnow
+from app.core.errors import Forbidden, Invalid, NotFound
+from app.exercises import services as exercises_services
+from app.exercises.models import Exercise
+from app.extensions import db
+from app.workouts import policy
+from app.workouts.models import Plan, PlanEntry, Visibility, Workout, WorkoutItem
+from app.workouts.schemas import check_weeks
+
+ITEM_FIELDS = ("exercise_id", "position", "sets", "reps", "weight_kg", "duration_s", "distance_m", "rest_s", "notes")
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _text_search(model: Any, q: str) -> sa.ColumnElement[bool]:
+    """Every word of `q` in the title or description, case-insensitively."""
+    text = sa.func.lower(model.title + " " + sa.func.coalesce(model.description, ""))
+    return sa.and_(*(text.like(f"%{_escape_like(word)}%", escape="\\") for word in q.lower().split()))
+
+
+def _order(model: Any, sort: str | None) -> tuple:
+    column = sa.func.lower(model.title) if (sort or "").lstrip("-") == "title" else model.created_at
+    descending = (sort or "-created_at").startswith("-")
+    return (column.desc(), model.id.desc()) if descending else (column.asc(), model.id.asc())
+
+
+def _remove_or_archive(obj: Any) -> None:
+    """Delete a row, or archive it when the database refuses (something still refers to it)."""
+    try:
+        with db.session.begin_nested():
+            db.session.delete(obj)
+            db.session.flush()
+    except IntegrityError:
+        obj.archived_at = utcnow()
+        db.session.flush()
+
+
+# ---- workouts
+
+# Items and the few exercise columns a workout shows, in two more queries whatever the page size.
+WORKOUT_LOAD = (
+    selectinload(Workout.items)
+    .selectinload(WorkoutItem.exercise)
+    .load_only(Exercise.id, Exercise.name, Exercise.category, Exercise.archived_at),
+)
+
+
+def search_workouts(
+    actor: User,
+    trainer_id: int | None = None,
+    q: str | None = None,
+    visibility: Visibility | None = None,
+    sort: str | None = None,
+) -> sa.Select:
+    """Select the live workouts the actor may see, with their items and exercises loaded."""
+    stmt = select(Workout).where(Workout.archived_at.is_(None), policy.visible_clause(Workout, actor))
+    if trainer_id:
+        stmt = stmt.where(Workout.created_by_id == trainer_id)
+    if q:
+        stmt = stmt.where(_text_search(Workout, q))
+    if visibility:
+        stmt = stmt.where(Workout.visibility == visibility)
+    return stmt.options(*WORKOUT_LOAD).order_by(*_order(Workout, sort))
+
+
+def get_workout(actor: User, workout_id: int) -> Workout:
+    """Return a workout the actor may see (archived ones too), else NotFound."""
+    workout = db.session.get(Workout, workout_id, options=WORKOUT_LOAD)
+    if workout is None or not policy.can_see(actor, workout):
+        raise NotFound("No such workout.")
+    return workout
+
+
+def _editable_workout(actor: User, workout_id: int) -> Workout:
+    workout = get_workout(actor, workout_id)
+    if not policy.can_edit(actor, workout):
+        raise Forbidden("Only the workout's author or an Owner may change it.")
+    return workout
+
+
+def _build_items(items: list[dict[str, Any]]) -> list[WorkoutItem]:
+    """Turn validated item dicts into rows; each exercise must exist and not be archived (422 by index)."""
+    exercises = exercises_services.live_exercises(item["exercise_id"] for item in items)
+    errors = {
+        index: {"exercise_id": ["No such exercise, or it has been archived."]}
+        for index, item in enumerate(items)
+        if item["exercise_id"] not in exercises
+    }
+    if errors:
+        raise Invalid("Some items name unknown or archived exercises.", errors={"json": {"items": errors}})
+    rows = [WorkoutItem(**{f: item.get(f) for f in ITEM_FIELDS}) for item in items]
+    for row in rows:
+        row.exercise = exercises[row.exercise_id]
+    return sorted(rows, key=lambda row: row.position)
+
+
+def create_workout(actor: User, data: dict[str, Any]) -> Workout:
+    """Create a workout with its items (Trainers and Owners)."""
+    if not policy.can_author(actor):
+        raise Forbidden("Only trainers and owners create workouts.")
+    items = _build_items(data.pop("items"))
+    workout = Workout(created_by_id=actor.id, items=items, **data)
+    db.session.add(workout)
+    db.session.flush()
+    return workout
+
+
+def update_workout(actor: User, workout_id: int, changes: dict[str, Any]) -> Workout:
+    """Replace the given fields of a workout; `items` replaces the whole list."""
+    workout = _editable_workout(actor, workout_id)
+    if "items" in changes:
+        workout.items = _build_items(changes.pop("items"))
+    for field, value in changes.items():
+        setattr(workout, field, value)
+    workout.updated_at = utcnow()
+    db.session.flush()
+    return workout
+
+
+def delete_workout(actor: User, workout_id: int) -> None:
+    """Delete a workout, or archive it while plans (or, later, assignments) still use it."""
+    workout = _editable_workout(actor, workout_id)
+    if workout.archived_at is None:
+        _remove_or_archive(workout)
+
+
+def copy_workout(actor: User, workout_id: int) -> Workout:
+    """Copy a workout the actor may see into their own library, as a Private workout."""
+    source = get_workout(actor, workout_id)
+    items = [WorkoutItem(**{f: getattr(item, f) for f in ITEM_FIELDS}) for item in source.items]
+    for copy, item in zip(items, source.items, strict=True):
+        copy.exercise = item.exercise
+    workout = Workout(
+        title=source.title,
+        description=source.description,
+        visibility=Visibility.PRIVATE,
+        created_by_id=actor.id,
+        copied_from_id=source.id,
+        items=items,
+    )
+    db.session.add(workout)
+    db.session.flush()
+    return workout
+
+
+# ---- plans
+
+PLAN_LOAD = (selectinload(Plan.schedule).selectinload(PlanEntry.workout),)
+
+
+def search_plans(
+    actor: User,
+    trainer_id: int | None = None,
+    q: str | None = None,
+    visibility: Visibility | None = None,
+    sort: str | None = None,
+) -> sa.Select:
+    """Select the live plans the actor may see, with their schedules loaded."""
+    stmt = select(Plan).where(Plan.archived_at.is_(None), policy.visible_clause(Plan, actor))
+    if trainer_id:
+        stmt = stmt.where(Plan.created_by_id == trainer_id)
+    if q:
+        stmt = stmt.where(_text_search(Plan, q))
+    if visibility:
+        stmt = stmt.where(Plan.visibility == visibility)
+    return stmt.options(*PLAN_LOAD).order_by(*_order(Plan, sort))
+
+
+def get_plan(actor: User, plan_id: int) -> Plan:
+    """Return a plan the actor may see (archived ones too), else NotFound."""
+    plan = db.session.get(Plan, plan_id, options=PLAN_LOAD)
+    if plan is None or not policy.can_see(actor, plan):
+        raise NotFound("No such plan.")
+    return plan
+
+
+def _editable_plan(actor: User, plan_id: int) -> Plan:
+    plan = get_plan(actor, plan_id)
+    if not policy.can_edit(actor, plan):
+        raise Forbidden("Only the plan's author or an Owner may change it.")
+    return plan
+
+
+def _build_schedule(author: User, schedule: list[dict[str, Any]], kept: set[int] = frozenset()) -> list[PlanEntry]:
+    """Turn validated entries into rows; each workout must be visible to the author and live (or `kept`)."""
+    ids = {entry["workout_id"] for entry in schedule}
+    usable = (
+        select(Workout)
+        .where(Workout.id.in_(ids), policy.visible_clause(Workout, author))
+        .where(sa.or_(Workout.archived_at.is_(None), Workout.id.in_(kept or {0})))
+    )
+    workouts = {workout.id: workout for workout in db.session.execute(usable).scalars()} if ids else {}
+    errors = {
+        index: {"workout_id": ["No such workout, or the plan's author cannot use it."]}
+        for index, entry in enumerate(schedule)
+        if entry["workout_id"] not in workouts
+    }
+    if errors:
+        raise Invalid("Some schedule entries name workouts that cannot be used.", errors={"json": {"schedule": errors}})
+    entries = [PlanEntry(week=e["week"], day=e["day"], workout_id=e["workout_id"]) for e in schedule]
+    for entry in entries:
+        entry.workout = workouts[entry.workout_id]
+    return sorted(entries, key=lambda entry: (entry.week, entry.day))
+
+
+def create_plan(actor: User, data: dict[str, Any]) -> Plan:
+    """Create a plan with its schedule (Trainers and Owners)."""
+    if not policy.can_author(actor):
+        raise Forbidden("Only trainers and owners create plans.")
+    schedule = _build_schedule(actor, data.pop("schedule"))
+    plan = Plan(created_by_id=actor.id, schedule=schedule, **data)
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def update_plan(actor: User, plan_id: int, changes: dict[str, Any]) -> Plan:
+    """Replace the given fields of a plan; `schedule` replaces the whole schedule."""
+    plan = _editable_plan(actor, plan_id)
+    weeks = changes.get("weeks", plan.weeks)
+    if "schedule" in changes:
+        schedule = changes.pop("schedule")
+        try:
+            check_weeks(schedule, weeks)
+        except ma.ValidationError as error:
+            raise Invalid("The schedule does not fit the plan.", errors={"json": error.messages}) from error
+        author = actor if actor.id == plan.created_by_id else accounts_services.get_user(plan.created_by_id)
+        plan.schedule = _build_schedule(author, schedule, kept={entry.workout_id for entry in plan.schedule})
+    elif any(entry.week > weeks for entry in plan.schedule):
+        raise Invalid("Some scheduled workouts fall after the new last week.", field="weeks")
+    for field, value in changes.items():
+        setattr(plan, field, value)
+    plan.updated_at = utcnow()
+    db.session.flush()
+    return plan
+
+
+def delete_plan(actor: User, plan_id: int) -> None:
+    """Delete a plan, or archive it while something (assignments, later) still refers to it."""
+    plan = _editable_plan(actor, plan_id)
+    if plan.archived_at is None:
+        _remove_or_archive(plan)

@@ -1,0 +1,302 @@
+"""The Socket.IO core: authenticated connections, the handler wrapper's acks and unit of work, the emit helper."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import marshmallow as ma
+import pytest
+import socketio as socketio_client
+from flask_jwt_extended import create_access_token
+
+from app.accounts import services as accounts_services
+from app.core import sockets
+from app.core.api import Schema
+from app.core.errors import Forbidden, Invalid
+from app.extensions import db, socketio
+from app.notifications import services as notifications_services
+from app.notifications.models import Notification
+from app.projects.models import ProjectMember
+from tests.factories import make_project, make_user
+from tests.live import live_server_fixture  # noqa: F401 - the live_server fixture
+from tests.projects.conftest import bearer
+
+
+def token_of(user) -> str:
+    return bearer(user)["Authorization"].split()[1]
+
+
+@pytest.fixture
+def connect(app):
+    """Connect in-process Socket.IO test clients; all are disconnected afterwards."""
+    clients = []
+
+    def _connect(token: str | None = None, query: str | None = None):
+        client = socketio.test_client(app, auth={"token": token} if token else None, query_string=query)
+        clients.append(client)
+        return client
+
+    yield _connect
+    for client in clients:
+        if client.is_connected():
+            client.disconnect()
+
+
+def events(client, name: str) -> list:
+    return [event["args"][0] for event in client.get_received() if event["name"] == name]
+
+
+# ---- handlers declared for these tests (bound on the app's server, like a domain's events module)
+
+
+class EchoSchema(Schema):
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1))
+
+
+@sockets.on_event("test_echo", EchoSchema)
+def _echo(user, data):
+    return {"echo": data["text"], "user_id": user.id}
+
+
+@sockets.on_event("test_forbidden")
+def _forbidden(user, data):
+    raise Forbidden("Not for you.")
+
+
+@sockets.on_event("test_invalid")
+def _invalid(user, data):
+    raise Invalid("Bad value.", field="value")
+
+
+@sockets.on_event("test_boom")
+def _boom(user, data):
+    raise RuntimeError("a bug")
+
+
+@sockets.on_event("test_write")
+def _write(user, data):
+    notifications_services.notify(user.id, "test", "Written")
+    if data.get("fail"):
+        raise RuntimeError("after the write")
+    return {"written": True}
+
+
+@sockets.on_event("test_conflict")
+def _conflict(user, data):
+    db.session.add(ProjectMember(project_id=data["project_id"], user_id=user.id))
+    db.session.flush()
+
+
+# ---- connecting
+
+
+def test_connect_with_auth_token_joins_the_user_room(connect):
+    user, other = make_user(), make_user()
+    client = connect(token_of(user))
+    other_client = connect(token_of(other))
+    assert client.is_connected()
+    sockets.emit_to_user(user.id, "ping", {"n": 1}, now=True)
+    assert events(client, "ping") == [{"n": 1}]
+    assert events(other_client, "ping") == []
+
+
+def test_connect_with_query_token(connect):
+    user = make_user()
+    client = connect(query=f"token={token_of(user)}")
+    assert client.is_connected()
+    assert client.emit("test_echo", {"text": "hi"}, callback=True) == {"ok": True, "echo": "hi", "user_id": user.id}
+
+
+@pytest.mark.parametrize("kind", ["missing", "garbage", "expired", "refresh", "revoked", "no_session", "wrong_key"])
+def test_connect_refused(app, connect, kind):
+    user = make_user()
+    token = {
+        "missing": lambda: None,
+        "garbage": lambda: "not-a-jwt",
+        "expired": lambda: _expired_token(user),
+        "refresh": lambda: accounts_services.issue_tokens(user)["refresh_token"],
+        "revoked": lambda: _revoked_token(user),
+        "no_session": lambda: create_access_token(str(user.id)),
+        "wrong_key": lambda: _foreign_token(user),
+    }[kind]()
+    db.session.commit()
+    assert not connect(token).is_connected()
+
+
+def _expired_token(user) -> str:
+    session_id = _decoded(accounts_services.issue_tokens(user)["access_token"])["sid"]
+    return create_access_token(
+        str(user.id), expires_delta=timedelta(seconds=-60), additional_claims={"sid": session_id}
+    )
+
+
+def _revoked_token(user) -> str:
+    token = accounts_services.issue_tokens(user)["access_token"]
+    accounts_services.logout(_decoded(token))
+    return token
+
+
+def _foreign_token(user) -> str:
+    import jwt
+
+    return jwt.encode({"sub": str(user.id), "type": "access", "sid": "x"}, "another-key-of-32-bytes-or-more!!", "HS256")
+
+
+def _decoded(token: str) -> dict:
+    from flask_jwt_extended import decode_token
+
+    return decode_token(token)
+
+
+def test_events_after_logout_are_refused_with_401(client, connect):
+    user = make_user()
+    token = token_of(user)
+    socket = connect(token)
+    assert socket.emit("test_echo", {"text": "x"}, callback=True)["ok"] is True
+    assert client.post("/api/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    ack = socket.emit("test_echo", {"text": "x"}, callback=True)
+    assert ack == {"ok": False, "error": {"code": 401, "message": "The token has been revoked."}}
+
+
+# ---- the handler wrapper
+
+
+@pytest.mark.parametrize(
+    ("payload", "errors"),
+    [
+        ({}, {"text": ["Missing data for required field."]}),
+        ({"text": ""}, {"text": ["Shorter than minimum length 1."]}),
+        ({"text": "x", "extra": 1}, {"extra": ["Unknown field."]}),
+        ("a string", {"_schema": ["Invalid input type."]}),
+        (None, {"text": ["Missing data for required field."]}),
+    ],
+)
+def test_invalid_payload_is_a_422_ack(connect, payload, errors):
+    socket = connect(token_of(make_user()))
+    ack = socket.emit("test_echo", payload, callback=True)
+    assert ack == {"ok": False, "error": {"code": 422, "message": "Validation failed.", "errors": {"json": errors}}}
+    assert socket.is_connected()
+
+
+def test_app_errors_become_acks_with_the_rest_status(connect):
+    socket = connect(token_of(make_user()))
+    assert socket.emit("test_forbidden", {}, callback=True) == {
+        "ok": False,
+        "error": {"code": 403, "message": "Not for you."},
+    }
+    assert socket.emit("test_invalid", {}, callback=True) == {
+        "ok": False,
+        "error": {"code": 422, "message": "Bad value.", "errors": {"json": {"value": ["Bad value."]}}},
+    }
+
+
+def test_a_bug_is_a_500_ack_and_the_connection_stays(connect, caplog):
+    socket = connect(token_of(make_user()))
+    ack = socket.emit("test_boom", {}, callback=True)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == 500
+    assert "a bug" not in ack["error"]["message"]
+    assert "socket handler _boom failed" in caplog.text
+    assert socket.is_connected()
+    assert socket.emit("test_echo", {"text": "still here"}, callback=True)["ok"] is True
+
+
+def test_an_integrity_error_is_a_409_ack(connect):
+    user = make_user()
+    project = make_project(user)
+    socket = connect(token_of(user))
+    ack = socket.emit("test_conflict", {"project_id": project.id}, callback=True)
+    assert ack == {"ok": False, "error": {"code": 409, "message": "The request conflicts with existing data."}}
+
+
+def test_success_commits_and_emits_after_commit(connect):
+    user = make_user()
+    socket = connect(token_of(user))
+    assert socket.emit("test_write", {}, callback=True) == {"ok": True, "written": True}
+    rows = db.session.query(Notification).filter_by(user_id=user.id).all()
+    assert [n.title for n in rows] == ["Written"]
+    assert [n["id"] for n in events(socket, "notification")] == [rows[0].id]
+
+
+def test_failure_rolls_back_and_emits_nothing(connect):
+    user = make_user()
+    socket = connect(token_of(user))
+    assert socket.emit("test_write", {"fail": True}, callback=True)["error"]["code"] == 500
+    assert db.session.query(Notification).filter_by(user_id=user.id).count() == 0
+    assert events(socket, "notification") == []
+
+
+# ---- the emit helper
+
+
+def test_emits_wait_for_the_commit_and_are_dropped_on_rollback(connect):
+    user = make_user()
+    socket = connect(token_of(user))
+    sockets.emit_to_user(user.id, "ping", {"n": 1})
+    sockets.emit_to_room(sockets.user_room(user.id), "ping", {"n": 2})
+    assert events(socket, "ping") == []
+    db.session.rollback()
+    db.session.commit()
+    assert events(socket, "ping") == []
+    sockets.emit_to_user(user.id, "ping", {"n": 3})
+    db.session.commit()
+    assert events(socket, "ping") == [{"n": 3}]
+
+
+def test_remove_user_from_room(connect):
+    user = make_user()
+    socket = connect(token_of(user))
+    room = "project:test"
+    socketio.server.enter_room(_sid_of(user), room, namespace="/")
+    sockets.emit_to_room(room, "ping", 1, now=True)
+    sockets.remove_user_from_room(user.id, room)
+    sockets.emit_to_room(room, "ping", 2, now=True)
+    assert events(socket, "ping") == [1]
+
+
+def _sid_of(user) -> str:
+    (sid, _eio_sid), *_ = socketio.server.manager.get_participants("/", sockets.user_room(user.id))
+    return sid
+
+
+# ---- a real client against a live server
+
+
+@pytest.mark.live
+def test_live_connect_refusals(live_server):
+    user = make_user()
+    for auth in (None, {"token": "junk"}, {"token": _revoked_token(user)}):
+        db.session.commit()
+        client = socketio_client.Client(reconnection=False)
+        with pytest.raises(socketio_client.exceptions.ConnectionError):
+            client.connect(live_server.url, auth=auth, transports=["websocket"], wait_timeout=5)
+        assert not client.connected
+
+
+@pytest.mark.live
+def test_live_query_token(live_server):
+    user = make_user()
+    client = socketio_client.Client(reconnection=False)
+    client.connect(f"{live_server.url}?token={token_of(user)}", transports=["websocket"], wait_timeout=5)
+    try:
+        assert client.call("join_project", {"project_id": 1}, timeout=5)["error"]["code"] == 404
+    finally:
+        client.disconnect()
+
+
+@pytest.mark.live
+def test_external_write_only_emitter_reaches_live_clients(app, live_server):
+    """What a process with no Socket.IO server does: publish on the Redis queue; the web process delivers."""
+    user, other = make_user(), make_user()
+    mine = live_server.socket(token_of(user), events=["notification"])
+    theirs = live_server.socket(token_of(other), events=["notification"])
+    try:
+        emitter = sockets.external_emitter(app.config["REDIS_URL"], app.config["LIVE_SOCKETIO_CHANNEL"])
+        emitter.emit("notification", {"id": 1}, to=sockets.user_room(user.id))
+        emitter.emit("notification", {"id": 2}, to=sockets.user_room(other.id))
+        assert mine.wait_for("notification") == {"id": 1}
+        assert theirs.wait_for("notification") == {"id": 2}
+        assert mine.of("notification") == [{"id": 1}]
+    finally:
+        mine.close()
+        theirs.close()
