@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 import redis
-import sqlalchemy as sa
 
 from app.exercises import cache as library_cache
-from app.extensions import db
+from tests.conftest import sql_statements
 from tests.factories import make_exercise, make_workout
 
 NEW = {"name": "Goblet Squat", "category": "Strength", "difficulty_level": "Beginner"}
-
-
-@contextmanager
-def statements():
-    """Collect the SQL statements run inside the block."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def library_queries(seen: list[str]) -> list[str]:
@@ -50,7 +32,7 @@ def test_cache_uses_redis(app):
 def test_second_list_is_served_from_redis_without_library_sql(app, client, headers):
     make_exercise(name="Plank")
     first = client.get("/api/exercises?category=Strength", headers=headers)
-    with statements() as seen:
+    with sql_statements() as seen:
         second = client.get("/api/exercises?category=Strength", headers=headers)
     assert second.status_code == 200
     assert library_queries(seen) == []

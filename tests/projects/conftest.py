@@ -10,6 +10,7 @@ from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.extensions import db
 from app.projects.models import Project
+from tests.conftest import sql_statements
 from tests.factories import make_project, make_user
 
 ROLES = ("owner", "admin", "member", "outsider", "platform_owner")
@@ -53,21 +54,4 @@ def team() -> Team:
 @pytest.fixture
 def count_queries(app):
     """Count the SQL statements run inside a `with count_queries() as counter:` block."""
-    import contextlib
-
-    import sqlalchemy as sa
-
-    @contextlib.contextmanager
-    def _count():
-        statements: list[str] = []
-
-        def _listener(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", _listener)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", _listener)
-
-    return _count
+    return sql_statements

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 
-from app.extensions import db
+from tests.conftest import sql_statements
 from tests.factories import make_coaching
 
 
@@ -32,16 +30,4 @@ def people(make_user, trainer, owner):
     )
 
 
-@contextmanager
-def count_statements():
-    """Count the SQL statements run inside the block."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+count_statements = sql_statements  # the suite's one statement counter
