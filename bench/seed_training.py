@@ -107,7 +107,7 @@ def _plates(kg: float) -> float:
 
 
 def _load(user_id: int, exercise_ids: dict[str, int]) -> None:
-    """COPY the sessions and sets in, then build the roll-ups in SQL; VACUUM ANALYZE (index-only scans need the visibility map)."""
+    """COPY the sessions and sets in, build the roll-ups in SQL, VACUUM ANALYZE (index-only scans need it)."""
     from app.extensions import db
     from app.training import services as training_services
     from app.training.models import TrainingSession

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -45,6 +45,28 @@ class TimeZoneName(fields.String):
         if not is_timezone(name):
             raise ma.ValidationError("Not a known IANA time-zone name (e.g. 'Europe/Berlin').")
         return name
+
+
+class DateOrTimestamp(fields.Field):
+    """A range end (API.md §0): a plain date `YYYY-MM-DD` (that whole day in the caller's zone) or a timestamp."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date | datetime:
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        try:
+            return UTCDateTime()._deserialize(value, attr, data, **kwargs)
+        except ma.ValidationError as error:
+            raise ma.ValidationError("Not a valid date (YYYY-MM-DD) or ISO 8601 timestamp.") from error
+
+
+def QueryId(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory
+    """An id in a query string (text, so not strict like `Id`), within the database's range."""
+    from app.core.api import MAX_ID
+
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from app.core.db import utcnow
+from app.core.errors import Invalid
 
 
 @lru_cache(maxsize=1)
@@ -30,3 +31,19 @@ def zone(name: str | None) -> ZoneInfo:
 def local_today(tz_name: str | None, now: datetime | None = None) -> date:
     """Return today's date in the given time zone."""
     return (now or utcnow()).astimezone(zone(tz_name)).date()
+
+
+def time_range(
+    start: date | datetime | None, end: date | datetime | None, tz_name: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """Turn API.md's inclusive `from`/`to` into a half-open UTC range; plain dates are whole days in `tz_name`."""
+    tz = zone(tz_name)
+    if isinstance(start, date) and not isinstance(start, datetime):
+        start = datetime.combine(start, time.min, tzinfo=tz)
+    if isinstance(end, date) and not isinstance(end, datetime):
+        end = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    elif end is not None:
+        end = end + timedelta(microseconds=1)  # `to` is inclusive
+    if start is not None and end is not None and end <= start:
+        raise Invalid("`to` is before `from`.", field="to", location="query")
+    return start, end

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.accounts.models import User
-from app.core.api import Blueprint
+from app.core.api import MAX_ID, Blueprint
 from app.core.auth import auth_required, current_user
 from app.core.errors import NotFound
 from app.core.pagination import paginate
@@ -24,7 +24,7 @@ UNITS = "Weights are always kg and distances m, whatever `profile.units` says (a
 
 def _athlete(user_id: str) -> User:
     """The athlete named in the path (`me` or an id): 404 if unknown, 403 if not yours to read."""
-    if user_id != "me" and not user_id.isdigit():
+    if user_id != "me" and not (user_id.isdigit() and 0 < int(user_id) <= MAX_ID):
         raise NotFound("No such user.")
     return svc.athlete_for(current_user(), user_id)
 
@@ -49,7 +49,7 @@ class Sessions(MethodView):
         return paginate(svc.list_sessions(current_user(), **args), pagination_parameters)
 
 
-@blp.route("/sessions/<int:session_id>")
+@blp.route("/sessions/<id:session_id>")
 class SessionById(MethodView):
     @auth_required()
     @blp.doc(description=READ)
@@ -93,7 +93,7 @@ class Measurements(MethodView):
         return paginate(svc.list_measurements(current_user(), **args), pagination_parameters)
 
 
-@blp.route("/measurements/<int:measurement_id>")
+@blp.route("/measurements/<id:measurement_id>")
 class MeasurementById(MethodView):
     @auth_required()
     @blp.doc(description=READ)
@@ -109,7 +109,7 @@ class MeasurementById(MethodView):
         svc.delete_measurement(current_user(), measurement_id)
 
 
-@blp.route("/users/<user_id>/progress/exercises/<int:exercise_id>")
+@blp.route("/users/<user_id>/progress/exercises/<id:exercise_id>")
 class ExerciseProgress(MethodView):
     @auth_required()
     @blp.doc(

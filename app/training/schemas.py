@@ -7,7 +7,7 @@ converts, so a value means the same thing to every client and in every stored ro
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 from app.accounts.schemas import UserRefSchema
 from app.core.api import PageQueryArgsSchema, Schema
 from app.core.db import utcnow
-from app.core.schemas import EnumField, UTCDateTime, text
+from app.core.schemas import DateOrTimestamp, EnumField, Id, QueryId, UTCDateTime, text
 from app.exercises.schemas import ExerciseRefSchema
 from app.training.models import MeasurementType
 
@@ -48,21 +48,6 @@ def check_not_future(value: datetime | None) -> None:
         raise ma.ValidationError("Must not be before 1970.")
 
 
-class DateOrTimestamp(fields.Field):
-    """A range end: a plain date `YYYY-MM-DD` (a whole day in the caller's time zone) or an ISO timestamp."""
-
-    def _deserialize(self, value, attr, data, **kwargs) -> date | datetime:
-        if isinstance(value, str) and len(value) == 10:
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        try:
-            return UTCDateTime()._deserialize(value, attr, data, **kwargs)
-        except ma.ValidationError as error:
-            raise ma.ValidationError("Not a valid date (YYYY-MM-DD) or ISO 8601 timestamp.") from error
-
-
 RANGE_END = "A timestamp, or a plain date meaning that whole day in your time zone; inclusive."
 
 
@@ -78,7 +63,7 @@ def _to() -> DateOrTimestamp:
 
 
 class SetInSchema(Schema):
-    exercise_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    exercise_id = Id(required=True)
     set_number = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
     reps = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000))
     weight_kg = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1000))
@@ -124,7 +109,7 @@ def check_times(started_at: datetime | None, ended_at: datetime | None) -> None:
 
 
 class SessionCreateSchema(Schema):
-    workout_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    workout_id = Id(allow_none=True)
     started_at = UTCDateTime(required=True)
     ended_at = UTCDateTime(allow_none=True)
     notes = text(4000, allow_none=True)
@@ -153,13 +138,10 @@ class SessionUpdateSchema(SessionCreateSchema):
 
 
 class SessionQueryArgsSchema(PageQueryArgsSchema):
-    user_id = fields.Integer(
-        validate=validate.Range(min=1),
+    user_id = QueryId(
         metadata={"description": "Whose sessions: yourself (default) or an active client; Owners: anyone."},
     )
-    exercise_id = fields.Integer(
-        validate=validate.Range(min=1), metadata={"description": "Sessions with this exercise."}
-    )
+    exercise_id = QueryId(metadata={"description": "Sessions with this exercise."})
     from_ = _from()
     to = _to()
 
@@ -213,9 +195,7 @@ class MeasurementCreateSchema(Schema):
 
 
 class MeasurementQueryArgsSchema(PageQueryArgsSchema):
-    user_id = fields.Integer(
-        validate=validate.Range(min=1), metadata={"description": "Yourself (default) or a client."}
-    )
+    user_id = QueryId(metadata={"description": "Yourself (default) or a client."})
     type = EnumField(MeasurementType)
     from_ = _from()
     to = _to()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -16,7 +16,7 @@ from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
-from app.core.time import zone
+from app.core.time import time_range
 from app.exercises import services as exercises_services
 from app.extensions import db
 from app.social.models import Activity, ActivityType
@@ -52,22 +52,6 @@ def athlete_for(actor: User, user_id: int | str | None) -> User:
 
 
 # ---- ranges
-
-
-def time_range(
-    start: date | datetime | None, end: date | datetime | None, tz_name: str | None
-) -> tuple[datetime | None, datetime | None]:
-    """Turn `from`/`to` into a half-open UTC range [start, end); plain dates are whole days in `tz_name`."""
-    tz = zone(tz_name)
-    if isinstance(start, date) and not isinstance(start, datetime):
-        start = datetime.combine(start, time.min, tzinfo=tz)
-    if isinstance(end, date) and not isinstance(end, datetime):
-        end = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
-    elif end is not None:
-        end = end + timedelta(microseconds=1)  # `to` is inclusive
-    if start is not None and end is not None and end <= start:
-        raise Invalid("`to` is before `from`.", field="to", location="query")
-    return start, end
 
 
 def _in_range(column: Any, start: datetime | None, end: datetime | None) -> list[sa.ColumnElement[bool]]:

@@ -1,14 +1,11 @@
-"""An athlete and everyone around them, a few exercises, and a statement counter."""
+"""An athlete and everyone around them, and a few exercises."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 
-from app.extensions import db
 from tests.factories import make_coaching, make_exercise
 
 
@@ -39,18 +36,3 @@ def squat():
 @pytest.fixture
 def bench():
     return make_exercise(name="Bench Press")
-
-
-@contextmanager
-def count_statements():
-    """Count the SQL statements run inside the block."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)

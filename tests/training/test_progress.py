@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.conftest import sql_statements
 from tests.factories import make_session
-from tests.training.conftest import count_statements
 
 NY = "America/New_York"
 
@@ -31,7 +31,9 @@ def log(people, squat, bench):
     def sets(*pairs, exercise=squat):
         return [{"exercise_id": exercise.id, "weight_kg": w, "reps": r} for w, r in pairs]
 
-    s1 = make_session(people.athlete, utc(2026, 3, 2, 12, 0), sets((100, 5), (100, 5), (110, 3)) + sets((60, 8), exercise=bench))  # noqa: E501
+    s1 = make_session(
+        people.athlete, utc(2026, 3, 2, 12, 0), sets((100, 5), (100, 5), (110, 3)) + sets((60, 8), exercise=bench)
+    )
     s2 = make_session(people.athlete, utc(2026, 3, 9, 3, 30), sets((120, 2), (90, 10)))
     s3 = make_session(people.athlete, utc(2026, 3, 9, 22, 0), sets((115, 4), (100, 5)))
     s4 = make_session(people.athlete, utc(2026, 4, 1, 1, 0), sets((125, 1)))
@@ -50,10 +52,31 @@ def test_weekly_series_follows_the_athletes_weeks_across_dst(client, people, log
     assert data["timezone"] == NY
     assert data["bucket"] == "week"
     assert data["series"] == [
-        {"period": "2026-03-02", "max_weight_kg": 120.0, "est_1rm_kg": 128.0, "volume_kg": 2470.0, "sets": 5, "reps": 25},
-        {"period": "2026-03-09", "max_weight_kg": 115.0, "est_1rm_kg": 130.33, "volume_kg": 960.0, "sets": 2, "reps": 9},
-        {"period": "2026-03-30", "max_weight_kg": 125.0, "est_1rm_kg": 129.17, "volume_kg": 125.0, "sets": 1, "reps": 1},
-    ]  # fmt: skip
+        {
+            "period": "2026-03-02",
+            "max_weight_kg": 120.0,
+            "est_1rm_kg": 128.0,
+            "volume_kg": 2470.0,
+            "sets": 5,
+            "reps": 25,
+        },
+        {
+            "period": "2026-03-09",
+            "max_weight_kg": 115.0,
+            "est_1rm_kg": 130.33,
+            "volume_kg": 960.0,
+            "sets": 2,
+            "reps": 9,
+        },
+        {
+            "period": "2026-03-30",
+            "max_weight_kg": 125.0,
+            "est_1rm_kg": 129.17,
+            "volume_kg": 125.0,
+            "sets": 1,
+            "reps": 1,
+        },
+    ]
 
 
 def test_week_is_the_default_bucket(client, people, login, log, squat):
@@ -65,11 +88,21 @@ def test_daily_and_monthly_series(client, people, login, log, squat):
     headers = login(people.athlete)
     days = get(client, headers, "me", squat.id, "bucket=day").get_json()["series"]
     assert [(p["period"], p["volume_kg"]) for p in days] == [
-        ("2026-03-02", 1330.0), ("2026-03-08", 1140.0), ("2026-03-09", 960.0), ("2026-03-31", 125.0),
-    ]  # fmt: skip
+        ("2026-03-02", 1330.0),
+        ("2026-03-08", 1140.0),
+        ("2026-03-09", 960.0),
+        ("2026-03-31", 125.0),
+    ]
     months = get(client, headers, "me", squat.id, "bucket=month").get_json()["series"]
     assert months == [
-        {"period": "2026-03-01", "max_weight_kg": 125.0, "est_1rm_kg": 130.33, "volume_kg": 3555.0, "sets": 8, "reps": 35}
+        {
+            "period": "2026-03-01",
+            "max_weight_kg": 125.0,
+            "est_1rm_kg": 130.33,
+            "volume_kg": 3555.0,
+            "sets": 8,
+            "reps": 35,
+        }
     ]
 
 
@@ -83,9 +116,23 @@ def test_range_filters_the_series_but_not_the_records(client, people, login, log
     r = get(client, login(people.athlete), "me", squat.id, "from=2026-03-08&to=2026-03-09")
     data = r.get_json()
     assert data["series"] == [
-        {"period": "2026-03-02", "max_weight_kg": 120.0, "est_1rm_kg": 128.0, "volume_kg": 1140.0, "sets": 2, "reps": 12},
-        {"period": "2026-03-09", "max_weight_kg": 115.0, "est_1rm_kg": 130.33, "volume_kg": 960.0, "sets": 2, "reps": 9},
-    ]  # fmt: skip
+        {
+            "period": "2026-03-02",
+            "max_weight_kg": 120.0,
+            "est_1rm_kg": 128.0,
+            "volume_kg": 1140.0,
+            "sets": 2,
+            "reps": 12,
+        },
+        {
+            "period": "2026-03-09",
+            "max_weight_kg": 115.0,
+            "est_1rm_kg": 130.33,
+            "volume_kg": 960.0,
+            "sets": 2,
+            "reps": 9,
+        },
+    ]
     assert data["personal_records"]["heaviest_weight"]["weight_kg"] == 125.0
     # `to` as a timestamp is inclusive: S2 starts exactly then.
     r = get(client, login(people.athlete), "me", squat.id, "to=2026-03-09T03:30:00Z&bucket=day")
@@ -175,10 +222,12 @@ def test_bad_progress_queries_are_422(client, people, login, squat, query, field
 
 def test_progress_runs_a_fixed_number_of_queries(client, people, login, log, squat):
     headers = login(people.athlete)
-    with count_statements() as few:
+    with sql_statements() as few:
         get(client, headers, "me", squat.id)
     for day in range(10, 20):
-        make_session(people.athlete, utc(2026, 5, day, 12), [{"exercise_id": squat.id, "weight_kg": 50 + day, "reps": 3}])
-    with count_statements() as many:
+        make_session(
+            people.athlete, utc(2026, 5, day, 12), [{"exercise_id": squat.id, "weight_kg": 50 + day, "reps": 3}]
+        )
+    with sql_statements() as many:
         get(client, headers, "me", squat.id)
     assert len(few) == len(many)

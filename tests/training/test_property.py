@@ -70,7 +70,7 @@ def expected_records(logged: list[tuple[datetime, int, list[dict]]]) -> dict:
     lifts = [(w["weight_kg"], w["reps"], started, sid) for started, sid, sets in order for w in sets
              if w["reps"] and w["weight_kg"] is not None]  # fmt: skip
     best_at: dict[float | None, tuple] = {}
-    for started, sid, sets in order:
+    for _started, sid, sets in order:
         for s in sets:
             if s["reps"]:
                 key = s["weight_kg"]

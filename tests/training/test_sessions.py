@@ -12,8 +12,8 @@ from app.core.db import utcnow
 from app.extensions import db
 from app.social.models import Activity
 from app.training.models import RepBest, SessionExercise, SessionSet, TrainingSession
+from tests.conftest import sql_statements
 from tests.factories import make_exercise, make_session, make_workout
-from tests.training.conftest import count_statements
 
 
 def iso(moment: datetime) -> str:
@@ -59,7 +59,12 @@ def test_athlete_logs_a_session(client, people, as_athlete, squat):
         (1, 5, 100.0, 7.5),
         (2, 5, 102.5, None),
     ]
-    assert data["sets"][0]["exercise"] == {"id": squat.id, "name": "Back Squat", "category": "Strength", "archived": False}
+    assert data["sets"][0]["exercise"] == {
+        "id": squat.id,
+        "name": "Back Squat",
+        "category": "Strength",
+        "archived": False,
+    }
     assert set(data) == {
         "id", "user_id", "workout_id", "started_at", "ended_at", "notes", "perceived_exertion", "sets",
         "created_at", "updated_at",
@@ -108,11 +113,18 @@ def test_a_new_record_creates_personal_record_activities(client, people, as_athl
     ]
     assert {a.exercise_id for a in records} == {squat.id}
     # Replacing the sets with lighter ones takes the records back.
-    r = client.put(f"/api/sessions/{sid}", json={"sets": [{"exercise_id": squat.id, "set_number": 1, "reps": 1, "weight_kg": 50}]}, headers=as_athlete)  # noqa: E501
+    r = client.put(
+        f"/api/sessions/{sid}",
+        json={"sets": [{"exercise_id": squat.id, "set_number": 1, "reps": 1, "weight_kg": 50}]},
+        headers=as_athlete,
+    )
     assert r.status_code == 200
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(Activity).where(Activity.session_id == sid, Activity.type == "personal_record")
-    ) == 0  # fmt: skip
+    left = (
+        sa.select(sa.func.count())
+        .select_from(Activity)
+        .where(Activity.session_id == sid, Activity.type == "personal_record")
+    )
+    assert db.session.scalar(left) == 0
 
 
 def test_session_linked_to_a_visible_workout(client, people, as_athlete, squat):
@@ -285,9 +297,12 @@ def test_put_replaces_sets_and_fields(client, people, as_athlete, squat, bench):
     new_start = recent(-3)
     r = client.put(
         f"/api/sessions/{session.id}",
-        json={"started_at": iso(new_start), "sets": [{"exercise_id": bench.id, "set_number": 1, "reps": 10, "weight_kg": 50}]},
+        json={
+            "started_at": iso(new_start),
+            "sets": [{"exercise_id": bench.id, "set_number": 1, "reps": 10, "weight_kg": 50}],
+        },
         headers=as_athlete,
-    )  # fmt: skip
+    )
     assert r.status_code == 200, r.get_json()
     data = r.get_json()
     assert [(s["exercise_id"], s["reps"]) for s in data["sets"]] == [(bench.id, 10)]
@@ -412,7 +427,7 @@ def test_bad_list_queries_are_422(client, as_athlete, query, field):
 
 def test_list_runs_a_fixed_number_of_queries(client, people, as_athlete, squat, bench):
     def run() -> int:
-        with count_statements() as seen:
+        with sql_statements() as seen:
             assert client.get("/api/sessions?page_size=100", headers=as_athlete).status_code == 200
         return len(seen)
 
@@ -421,3 +436,17 @@ def test_list_runs_a_fixed_number_of_queries(client, people, as_athlete, squat, 
     for hours in range(1, 8):
         make_session(people.athlete, recent(-hours), [{"exercise_id": e.id, "reps": 1} for e in (squat, bench)])
     assert run() == few
+
+
+def test_ids_beyond_the_database_range_are_404_or_422_never_500(client, people, as_athlete, squat):
+    huge = 2**31
+    assert client.get(f"/api/sessions/{huge}", headers=as_athlete).status_code == 404
+    assert client.delete(f"/api/measurements/{huge}", headers=as_athlete).status_code == 404
+    assert client.get(f"/api/users/{huge}/stats", headers=as_athlete).status_code == 404
+    assert client.get(f"/api/users/me/progress/exercises/{huge}", headers=as_athlete).status_code == 404
+    r = client.get(f"/api/sessions?user_id={huge}", headers=as_athlete)
+    assert r.status_code == 422 and "user_id" in r.get_json()["errors"]["query"]
+    data = body(squat, workout_id=huge)
+    data["sets"][0]["exercise_id"] = huge
+    errors = client.post("/api/sessions", json=data, headers=as_athlete).get_json()["errors"]["json"]
+    assert set(errors) == {"workout_id", "sets"} and "exercise_id" in errors["sets"]["0"]

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from app.training import analytics
+from tests.conftest import sql_statements
 from tests.factories import make_coaching, make_measurement, make_project, make_session, make_task
-from tests.training.conftest import count_statements
 
 NY, AUCKLAND = "America/New_York", "Pacific/Auckland"
 
@@ -27,7 +27,9 @@ def new_york(people, squat, bench):
     """The progress dataset (see test_progress.py): New York, across the DST change of 2026-03-08."""
     people.athlete.profile.timezone = NY
     return [
-        make_session(people.athlete, utc(2026, 3, 2, 12, 0), sets(squat, (100, 5), (100, 5), (110, 3)) + sets(bench, (60, 8))),  # noqa: E501
+        make_session(
+            people.athlete, utc(2026, 3, 2, 12, 0), sets(squat, (100, 5), (100, 5), (110, 3)) + sets(bench, (60, 8))
+        ),
         make_session(people.athlete, utc(2026, 3, 9, 3, 30), sets(squat, (120, 2), (90, 10))),
         make_session(people.athlete, utc(2026, 3, 9, 22, 0), sets(squat, (115, 4), (100, 5))),
         make_session(people.athlete, utc(2026, 4, 1, 1, 0), sets(squat, (125, 1))),
@@ -51,7 +53,7 @@ def test_weeks_are_the_athletes_weeks(client, people, login, new_york):
 
 
 def test_records_of_the_last_30_days(client, people, login, new_york, squat):
-    s1, s2, s3, s4 = new_york
+    _, s2, s3, s4 = new_york
     with time_machine.travel(utc(2026, 4, 2, 12, 0), tick=False):
         data = stats(client, login(people.athlete))
     records = data["personal_records_30d"]
@@ -83,7 +85,10 @@ def test_the_records_match_the_personal_record_activities(people, new_york):
 
 @pytest.fixture
 def auckland(people):
-    """Local days 03-01..03-03 (3), 03-05..03-08 (4), 03-10..03-11 (2): 20:00 local is that UTC day, 08:00 the one before."""
+    """Local days 03-01..03-03 (3), 03-05..03-08 (4), 03-10..03-11 (2).
+
+    20:00 in Auckland is the same UTC day, 08:00 the UTC day before.
+    """
     people.athlete.profile.timezone = AUCKLAND
     starts = [
         utc(2026, 3, 1, 7), utc(2026, 3, 2, 7), utc(2026, 3, 3, 7),  # 20:00 NZDT on Mar 1, 2, 3
@@ -158,12 +163,12 @@ def test_stats_of_unknown_user_is_404_and_anonymous_401(client, people, login):
 
 def test_stats_run_a_fixed_number_of_queries(client, people, login, squat):
     headers = login(people.athlete)
-    with count_statements() as few:
+    with sql_statements() as few:
         stats(client, headers)
     for day in range(1, 15):
         make_session(people.athlete, utc(2026, 3, day, 12), sets(squat, (50 + day, 5)))
         make_measurement(people.athlete, "Weight", 80 - day / 10, utc(2026, 3, day, 7))
-    with count_statements() as many:
+    with sql_statements() as many:
         stats(client, headers)
     assert len(few) == len(many)
 
@@ -220,12 +225,12 @@ def test_dashboard_is_for_trainers(client, people, login, who):
 def test_dashboard_runs_a_fixed_number_of_queries(client, people, login, make_user, squat):
     headers = login(people.coach)
     make_session(people.athlete, utc(2026, 3, 2, 12), sets(squat, (100, 5)))
-    with count_statements() as one:
+    with sql_statements() as one:
         assert len(dashboard(client, headers)) == 1
     for _ in range(6):
         extra = make_user()
         make_coaching(people.coach, extra, "Active")
         make_session(extra, utc(2026, 3, 3, 12), sets(squat, (90, 5)))
-    with count_statements() as seven:
+    with sql_statements() as seven:
         assert len(dashboard(client, headers)) == 7
     assert len(one) == len(seven)
