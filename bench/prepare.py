@@ -1,7 +1,7 @@
 """Prepare the bench database: migrate, create the bench user, print an access token for wrk.
 
 Usage: python bench/prepare.py [--with library,tasks,...]  (env as set by bench/run.sh)
-Other issues' seeders (bench/seed_<name>.py with a `seed(app)` function) are run by name with --with.
+Each domain's seeder (bench/seed_<name>.py with a `bench_seed(app, out_dir)` function) runs by name with --with.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def main() -> None:
     from app.accounts import services as accounts_services
     from app.extensions import db
 
+    Path(args.token_file).parent.mkdir(parents=True, exist_ok=True)
     app = create_app()
     with app.app_context():
         upgrade(revision="heads")
@@ -39,17 +40,16 @@ def main() -> None:
         pair = accounts_services.issue_tokens(user)
         db.session.commit()
         for name in filter(None, args.extra.split(",")):
-            _run_seeder(name, app)
-    Path(args.token_file).parent.mkdir(parents=True, exist_ok=True)
+            _run_seeder(name, app, Path(args.token_file).parent)
     Path(args.token_file).write_text(pair["access_token"])
 
 
-def _run_seeder(name: str, app) -> None:
+def _run_seeder(name: str, app, out: Path) -> None:
     path = ROOT / "bench" / f"seed_{name}.py"
     spec = importlib.util.spec_from_file_location(f"seed_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.seed(app)
+    module.bench_seed(app, out)
 
 
 if __name__ == "__main__":

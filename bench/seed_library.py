@@ -179,3 +179,17 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def bench_seed(app, out: Path) -> None:
+    """bench/prepare.py hook: seed once into the bench database, write the ids the scenarios use."""
+    from app.exercises.cache import bump_version
+    from app.exercises.models import Exercise
+    from app.extensions import db
+    from app.workouts.models import Workout
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Exercise)) < N_EXERCISES:
+        seed(reset_first=True)
+    bump_version()
+    public = db.session.scalar(sa.select(Workout.id).where(Workout.visibility == "Public").order_by(Workout.id))
+    (out / "public_workout_id").write_text(str(public))

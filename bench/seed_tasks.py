@@ -158,3 +158,17 @@ def summary() -> dict:
 
 if __name__ == "__main__":
     main()
+
+
+def bench_seed(app, out) -> None:
+    """bench/prepare.py hook: seed once into the bench database; write the task user's token and a task id."""
+    from app.accounts import services as accounts_services
+
+    if not db.session.scalar(sa.select(User.id).where(User.email == EMAIL.format(0))):
+        seed(random.Random(4), 1000, 1000, 50, 100_000)
+        db.session.commit()
+    facts = summary()
+    user = accounts_services.get_user(facts["user_id"])
+    (out / "tasks_token").write_text(accounts_services.issue_tokens(user)["access_token"])
+    (out / "tasks_task_id").write_text(str(facts["task_ids"][0]))
+    db.session.commit()

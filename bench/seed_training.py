@@ -137,3 +137,8 @@ def _load(user_id: int, exercise_ids: dict[str, int]) -> None:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(
             sa.text("VACUUM ANALYZE training_sessions, session_sets, session_exercises, rep_bests")
         )
+
+
+def bench_seed(app, out) -> None:
+    """bench/prepare.py hook."""
+    seed(app)
