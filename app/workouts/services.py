@@ -61,37 +61,45 @@ WORKOUT_LOAD = (
 )
 
 
-def search_workouts(
-    actor: User,
-    trainer_id: int | None = None,
-    q: str | None = None,
-    visibility: Visibility | None = None,
-    sort: str | None = None,
-) -> sa.Select:
-    """Select the live workouts the actor may see, with their items and exercises loaded."""
-    stmt = select(Workout).where(Workout.archived_at.is_(None), policy.visible_clause(Workout, actor))
-    if trainer_id:
-        stmt = stmt.where(Workout.created_by_id == trainer_id)
-    if q:
-        stmt = stmt.where(_text_search(Workout, q))
-    if visibility:
-        stmt = stmt.where(Workout.visibility == visibility)
-    return stmt.options(*WORKOUT_LOAD).order_by(*_order(Workout, sort))
+def _search(model: type[Workout] | type[Plan], load: tuple, actor: User, **filters: Any) -> sa.Select:
+    """Select the live workouts or plans the actor may see, filtered, with what they show loaded."""
+    stmt = select(model).where(model.archived_at.is_(None), policy.visible_clause(model, actor))
+    if filters.get("trainer_id"):
+        stmt = stmt.where(model.created_by_id == filters["trainer_id"])
+    if filters.get("q"):
+        stmt = stmt.where(_text_search(model, filters["q"]))
+    if filters.get("visibility"):
+        stmt = stmt.where(model.visibility == filters["visibility"])
+    return stmt.options(*load).order_by(*_order(model, filters.get("sort")))
+
+
+def _get_visible(model: type[Workout] | type[Plan], load: tuple, actor: User, object_id: int) -> Any:
+    """Return a workout or plan the actor may see (archived ones too), else NotFound."""
+    found = db.session.get(model, object_id, options=load)
+    if found is None or not policy.can_see(actor, found):
+        raise NotFound(f"No such {model.__name__.lower()}.")
+    return found
+
+
+def _get_editable(model: type[Workout] | type[Plan], load: tuple, actor: User, object_id: int) -> Any:
+    found = _get_visible(model, load, actor, object_id)
+    if not policy.can_edit(actor, found):
+        raise Forbidden(f"Only the {model.__name__.lower()}'s author or an Owner may change it.")
+    return found
+
+
+def search_workouts(actor: User, **filters: Any) -> sa.Select:
+    """Select the live workouts the actor may see (filters trainer_id, q, visibility, sort), items loaded."""
+    return _search(Workout, WORKOUT_LOAD, actor, **filters)
 
 
 def get_workout(actor: User, workout_id: int) -> Workout:
     """Return a workout the actor may see (archived ones too), else NotFound."""
-    workout = db.session.get(Workout, workout_id, options=WORKOUT_LOAD)
-    if workout is None or not policy.can_see(actor, workout):
-        raise NotFound("No such workout.")
-    return workout
+    return _get_visible(Workout, WORKOUT_LOAD, actor, workout_id)
 
 
 def _editable_workout(actor: User, workout_id: int) -> Workout:
-    workout = get_workout(actor, workout_id)
-    if not policy.can_edit(actor, workout):
-        raise Forbidden("Only the workout's author or an Owner may change it.")
-    return workout
+    return _get_editable(Workout, WORKOUT_LOAD, actor, workout_id)
 
 
 def _build_items(items: list[dict[str, Any]]) -> list[WorkoutItem]:
@@ -164,37 +172,18 @@ def copy_workout(actor: User, workout_id: int) -> Workout:
 PLAN_LOAD = (selectinload(Plan.schedule).selectinload(PlanEntry.workout),)
 
 
-def search_plans(
-    actor: User,
-    trainer_id: int | None = None,
-    q: str | None = None,
-    visibility: Visibility | None = None,
-    sort: str | None = None,
-) -> sa.Select:
-    """Select the live plans the actor may see, with their schedules loaded."""
-    stmt = select(Plan).where(Plan.archived_at.is_(None), policy.visible_clause(Plan, actor))
-    if trainer_id:
-        stmt = stmt.where(Plan.created_by_id == trainer_id)
-    if q:
-        stmt = stmt.where(_text_search(Plan, q))
-    if visibility:
-        stmt = stmt.where(Plan.visibility == visibility)
-    return stmt.options(*PLAN_LOAD).order_by(*_order(Plan, sort))
+def search_plans(actor: User, **filters: Any) -> sa.Select:
+    """Select the live plans the actor may see (filters trainer_id, q, visibility, sort), schedules loaded."""
+    return _search(Plan, PLAN_LOAD, actor, **filters)
 
 
 def get_plan(actor: User, plan_id: int) -> Plan:
     """Return a plan the actor may see (archived ones too), else NotFound."""
-    plan = db.session.get(Plan, plan_id, options=PLAN_LOAD)
-    if plan is None or not policy.can_see(actor, plan):
-        raise NotFound("No such plan.")
-    return plan
+    return _get_visible(Plan, PLAN_LOAD, actor, plan_id)
 
 
 def _editable_plan(actor: User, plan_id: int) -> Plan:
-    plan = get_plan(actor, plan_id)
-    if not policy.can_edit(actor, plan):
-        raise Forbidden("Only the plan's author or an Owner may change it.")
-    return plan
+    return _get_editable(Plan, PLAN_LOAD, actor, plan_id)
 
 
 def _build_schedule(author: User, schedule: list[dict[str, Any]], kept: set[int] = frozenset()) -> list[PlanEntry]:
