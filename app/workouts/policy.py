@@ -2,7 +2,7 @@
 
 A caller sees a workout or plan when they are an Owner, wrote it, it is Public, or it is
 `Clients` and they are an active client of its author. Hidden objects are a 404 everywhere.
-Hook: plan assignments (the calendar issue) add "assigned to me" in `_assigned`/`_assigned_clause`.
+Plan assignments (app/calendar) make a plan and its workouts visible to the client they were assigned to.
 """
 
 from __future__ import annotations
@@ -55,10 +55,14 @@ def visible_clause(model: Any, actor: User) -> sa.ColumnElement[bool]:
 
 
 def _assigned(actor: User, obj: Any) -> bool:
-    """Hook for plan assignments: the workout or plan was assigned to the actor."""
-    return False
+    """The workout or plan was assigned to the actor (a plan assignment, app/calendar)."""
+    from app.calendar import visibility
+
+    return visibility.is_assigned(obj, actor.id)
 
 
 def _assigned_clause(model: Any, actor: User) -> sa.ColumnElement[bool]:
-    """Hook for plan assignments: SQL form of `_assigned`."""
-    return sa.false()
+    """SQL form of `_assigned`."""
+    from app.calendar import visibility
+
+    return visibility.assigned_clause(model, actor.id)

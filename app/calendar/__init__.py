@@ -1,0 +1,1 @@
+"""Calendar: events and their recurrences, plan assignments, reminders, the iCalendar feed and external sync."""

@@ -1,0 +1,162 @@
+"""RFC 5545 recurrence rules: validation, expansion in the event's own time zone, and series splits.
+
+A rule is expanded from the event's start as a *local* wall-clock time in the event's time zone
+(dateutil keeps wall-clock times of an aware `dtstart`), so a weekly 07:00 Europe/Berlin workout
+stays at 07:00 local on both sides of a DST change; each occurrence is then turned into UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+
+from dateutil.rrule import rrule, rrulestr
+
+from app.core.time import zone
+
+FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")  # sub-daily rules are refused as pathological
+KNOWN_PARTS = {
+    "FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY",
+    "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST",
+}  # fmt: skip
+MAX_COUNT = 1000
+MAX_INTERVAL = 366
+MAX_LENGTH = 500
+FIRST_WITHIN = timedelta(days=3660)  # a rule must produce its first occurrence within ten years
+UTC_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+class RuleError(ValueError):
+    """A recurrence rule that is malformed, pathological, or does not fit the event."""
+
+
+def _parts(rule: str) -> dict[str, str]:
+    text = rule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if not text or len(text) > MAX_LENGTH or any(c in text for c in "\r\n"):
+        raise RuleError(f"Give one RRULE of at most {MAX_LENGTH} characters, e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=8.")
+    parts: dict[str, str] = {}
+    for item in text.split(";"):
+        key, sep, value = item.partition("=")
+        key = key.strip().upper()
+        if not sep or not value.strip():
+            raise RuleError(f"Malformed rule part {item!r}: expected KEY=VALUE.")
+        if key not in KNOWN_PARTS:
+            raise RuleError(f"Unknown rule part {key!r}.")
+        if key in parts:
+            raise RuleError(f"{key} is given twice.")
+        parts[key] = value.strip().upper()
+    return parts
+
+
+def _join(parts: dict[str, str]) -> str:
+    return ";".join(f"{key}={value}" for key, value in parts.items())
+
+
+def _bounded_int(parts: dict[str, str], key: str, maximum: int) -> None:
+    if key in parts and not (parts[key].isdigit() and 1 <= int(parts[key]) <= maximum):
+        raise RuleError(f"{key} must be a whole number from 1 to {maximum}.")
+
+
+def _until_utc(value: str, tz_name: str) -> str:
+    """UNTIL in UTC as RFC 5545 wants with a zoned DTSTART; a date or local time is read in the event's zone."""
+    try:
+        if len(value) == 8:
+            local = datetime.combine(date(int(value[:4]), int(value[4:6]), int(value[6:])), time(23, 59, 59))
+            return local.replace(tzinfo=zone(tz_name)).astimezone(UTC).strftime(UTC_FORMAT)
+        if value.endswith("Z"):
+            return datetime.strptime(value, UTC_FORMAT).strftime(UTC_FORMAT)
+        local = datetime.strptime(value, "%Y%m%dT%H%M%S")
+        return local.replace(tzinfo=zone(tz_name)).astimezone(UTC).strftime(UTC_FORMAT)
+    except ValueError as error:
+        raise RuleError("UNTIL must be a date (YYYYMMDD) or a date-time (YYYYMMDDTHHMMSSZ).") from error
+
+
+@lru_cache(maxsize=4096)
+def build(rule: str, start: datetime, tz_name: str) -> rrule:
+    """Return the dateutil rule of a canonical RRULE anchored at `start` in the event's time zone."""
+    try:
+        return rrulestr(rule, dtstart=start.astimezone(zone(tz_name)))
+    except (ValueError, TypeError, KeyError, IndexError) as error:
+        raise RuleError(f"Not a valid RRULE: {error}.") from error
+
+
+def normalise(rule: str, start: datetime, tz_name: str) -> str:
+    """Validate an RRULE for an event starting at `start` and return its canonical text (UNTIL in UTC)."""
+    parts = _parts(rule)
+    if parts.get("FREQ") not in FREQUENCIES:
+        raise RuleError(f"FREQ must be one of {', '.join(FREQUENCIES)}.")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise RuleError("Give COUNT or UNTIL, not both.")
+    _bounded_int(parts, "COUNT", MAX_COUNT)
+    _bounded_int(parts, "INTERVAL", MAX_INTERVAL)
+    if "UNTIL" in parts:
+        parts["UNTIL"] = _until_utc(parts["UNTIL"], tz_name)
+    canonical = _join(parts)
+    parsed = build(canonical, start, tz_name)
+    cap = start.astimezone(UTC) + FIRST_WITHIN
+    until = min(cap, datetime.strptime(parts["UNTIL"], UTC_FORMAT).replace(tzinfo=UTC)) if "UNTIL" in parts else cap
+    first = next(iter(parsed.replace(count=None, until=until)), None)
+    if first is None:
+        raise RuleError("The rule produces no occurrence.")
+    if first.astimezone(UTC) != start.astimezone(UTC):
+        raise RuleError("The event's start must be the rule's first occurrence (e.g. a Monday for BYDAY=MO).")
+    return canonical
+
+
+def series_end(start: datetime, end: datetime, rule: str | None, tz_name: str) -> datetime | None:
+    """Return when the last occurrence ends (an upper bound for UNTIL rules); None for an endless series."""
+    if not rule:
+        return end
+    parts = _parts(rule)
+    if "COUNT" in parts:
+        last = list(build(rule, start, tz_name))[-1]
+        return last.astimezone(UTC) + (end - start)
+    if "UNTIL" in parts:
+        return datetime.strptime(parts["UNTIL"], UTC_FORMAT).replace(tzinfo=UTC) + (end - start)
+    return None
+
+
+def starts_between(
+    start: datetime, rule: str | None, tz_name: str, after: datetime, before: datetime
+) -> list[datetime]:
+    """Return the UTC starts of the occurrences with `after <= start <= before`."""
+    if not rule:
+        return [start] if after <= start <= before else []
+    if before < start:
+        return []
+    tz = zone(tz_name)
+    found = build(rule, start, tz_name).between(after.astimezone(tz), before.astimezone(tz), inc=True)
+    return [occurrence.astimezone(UTC) for occurrence in found]
+
+
+def overlapping(
+    start: datetime, end: datetime, rule: str | None, tz_name: str, window_from: datetime, window_to: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Return the (start, end) of each occurrence overlapping [window_from, window_to], in UTC."""
+    duration = end - start
+    starts = starts_between(start, rule, tz_name, window_from - duration, window_to)
+    return [(s, s + duration) for s in starts if s + duration > window_from]
+
+
+def is_occurrence(start: datetime, rule: str, tz_name: str, moment: datetime) -> bool:
+    """Tell whether `moment` is the start of one of the series' occurrences."""
+    return moment in starts_between(start, rule, tz_name, moment, moment)
+
+
+def ending_before(rule: str, moment: datetime) -> str:
+    """The rule cut so its last occurrence starts before `moment` (COUNT becomes an UNTIL)."""
+    parts = _parts(rule)
+    parts.pop("COUNT", None)
+    parts["UNTIL"] = (moment.astimezone(UTC) - timedelta(seconds=1)).strftime(UTC_FORMAT)
+    return _join(parts)
+
+
+def continuing_from(rule: str, start: datetime, tz_name: str, moment: datetime) -> str:
+    """The rule for the rest of a series from the occurrence at `moment` (COUNT minus those before)."""
+    parts = _parts(rule)
+    if "COUNT" in parts:
+        before = sum(1 for occurrence in build(rule, start, tz_name) if occurrence < moment)
+        parts["COUNT"] = str(int(parts["COUNT"]) - before)
+    return _join(parts)
