@@ -67,9 +67,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blp as accounts_blp
+    from app.calendar.routes import blp as calendar_blp
+    from app.chat.routes import blp as chat_blp
     from app.core.api import IdConverter
     from app.exercises.routes import blp as exercises_blp
     from app.extensions import api
+    from app.notifications.routes import blp as notifications_blp
     from app.ops.routes import bp as ops_bp
     from app.projects.routes import blp as projects_blp
     from app.training.routes import blp as training_blp
@@ -82,10 +85,14 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(workouts_blp)
     api.register_blueprint(projects_blp)
     api.register_blueprint(training_blp)
+    api.register_blueprint(calendar_blp)
+    api.register_blueprint(chat_blp)
+    api.register_blueprint(notifications_blp)
 
 
 def register_socket_handlers(app: Flask) -> None:
     """Authenticated Socket.IO connections and each domain's event handlers (app/<domain>/events.py)."""
+    from app.chat import events as chat_events  # noqa: F401 - declares its handlers
     from app.core import sockets
     from app.projects import events as projects_events  # noqa: F401 - declares its handlers
 

@@ -122,3 +122,18 @@ def make_measurement(user: User, type: str, value: float, measured_at):
     measurement = training_services.create_measurement(user, data)
     db.session.commit()
     return measurement
+
+
+def make_event(owner: User, start, minutes: int = 60, creator: User | None = None, **fields):
+    """Create a calendar event through the services (`start` aware; `fields` as the API takes them)."""
+    from datetime import timedelta
+
+    from app.calendar import services as calendar_services
+
+    data = {"title": f"event{next(_seq)}", "start_time": start, "end_time": start + timedelta(minutes=minutes)}
+    data.update(fields)
+    if creator is not None and creator.id != owner.id:
+        data["user_id"] = owner.id
+    event = calendar_services.create_event(creator or owner, data)
+    db.session.commit()
+    return event

@@ -10,7 +10,7 @@ from flask import Flask
 
 from app.extensions import db
 
-TASK_MODULES = ["app.core.mail", "app.ops.tasks"]
+TASK_MODULES = ["app.core.mail", "app.ops.tasks", "app.calendar.tasks", "app.chat.tasks", "app.notifications.tasks"]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -44,4 +44,9 @@ def beat_schedule(app: Flask) -> dict:
     """The periodic jobs beat fires; each domain's job is listed here by task name."""
     return {
         "heartbeat": {"task": "ops.heartbeat", "schedule": timedelta(seconds=app.config["HEARTBEAT_INTERVAL"])},
+        "calendar-reminders": {"task": "calendar.send_reminders", "schedule": timedelta(minutes=1)},
+        "chat-unread-digest": {
+            "task": "chat.unread_digest",
+            "schedule": timedelta(seconds=app.config["UNREAD_DIGEST_INTERVAL"]),
+        },
     }

@@ -1,1 +1,1 @@
-"""In-app notifications (devices, preferences and delivery channels arrive with the chat issue)."""
+"""Notifications: in-app rows and the socket event, devices, preferences, email and push delivery."""

@@ -1,0 +1,1 @@
+"""Chat: direct messages between users, blocks, unread counts and the unread-message digest."""

@@ -1,0 +1,291 @@
+"""The rules of chat: sending, history, read receipts, unread counts, conversations, blocks, the digest."""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_smorest.pagination import PaginationParameters
+from limits import parse as parse_limit
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts import services as accounts_services
+from app.accounts.models import User
+from app.chat import policy
+from app.chat.models import Block, Message
+from app.chat.schemas import MessageSchema
+from app.core import sockets
+from app.core.db import utcnow
+from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from app.extensions import db, limiter
+from app.notifications import services as notifications_services
+
+_message_schema = MessageSchema()
+
+# ---- sending
+
+
+def send_message(
+    sender: User, receiver_id: int, content: str, client_msg_id: str | None = None
+) -> tuple[Message, bool]:
+    """Store a message and emit it to both users after commit; return it and whether it is new.
+
+    A repeated `client_msg_id` returns the stored message (not stored or emitted again), even when the
+    retry itself would now be refused (rate limit, block).
+    """
+    try:
+        check_rate(sender.id, "chat-send", current_app.config["CHAT_SEND_RATE"], "Too many messages; slow down.")
+        check_may_message(sender, receiver_id)
+    except AppError:
+        stored = _retried(sender.id, client_msg_id, receiver_id, content) if client_msg_id else None
+        if stored is None:
+            raise
+        return stored, False
+    message = _insert(sender.id, receiver_id, content, client_msg_id)
+    if message is None:  # the same client_msg_id was stored first (a retry, or a concurrent duplicate)
+        return _retried(sender.id, client_msg_id, receiver_id, content), False
+    payload = _message_schema.dump(message)
+    sockets.emit_to_user(receiver_id, "message", payload)
+    sockets.emit_to_user(sender.id, "message", payload)
+    return message, True
+
+
+def check_may_message(sender: User, receiver_id: int) -> None:
+    """Raise unless `sender` may message `receiver_id` (422 yourself, 404 no such user, 403 not allowed)."""
+    if receiver_id == sender.id:
+        raise Invalid("You cannot message yourself.", field="receiver_id")
+    facts = policy.pair_facts(sender.id, receiver_id)
+    if facts is None:
+        raise NotFound("No such user.")
+    if not policy.allows(sender, receiver_id, facts):
+        raise Forbidden("You may not message this user.")
+
+
+@functools.cache
+def _insert_statement(dialect: str, idempotent: bool) -> sa.Insert:
+    """INSERT ... RETURNING, built once per dialect (building it cost more than running it)."""
+    columns = ("sender_id", "receiver_id", "content", "client_msg_id", "created_at")
+    values = {name: sa.bindparam(name) for name in columns}
+    if not idempotent:
+        return sa.insert(Message).values(values).returning(Message)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Message).values(values).on_conflict_do_nothing(index_elements=["sender_id", "client_msg_id"])
+    return stmt.returning(Message)
+
+
+def _insert(sender_id: int, receiver_id: int, content: str, client_msg_id: str | None) -> Message | None:
+    """Store a message in one statement; with a client_msg_id, ON CONFLICT DO NOTHING (None: it exists)."""
+    stmt = _insert_statement(db.session.get_bind().dialect.name, client_msg_id is not None)
+    params = {
+        "sender_id": sender_id,
+        "receiver_id": receiver_id,
+        "content": content,
+        "client_msg_id": client_msg_id,
+        "created_at": utcnow(),
+    }
+    return db.session.scalars(stmt, params).one_or_none()
+
+
+def _retried(sender_id: int, client_msg_id: str, receiver_id: int, content: str) -> Message | None:
+    stmt = select(Message).where(Message.sender_id == sender_id, Message.client_msg_id == client_msg_id)
+    existing = db.session.execute(stmt).scalar_one_or_none()
+    if existing is not None and (existing.receiver_id, existing.content) != (receiver_id, content):
+        raise Conflict("This client_msg_id was already used for another message.")
+    return existing
+
+
+def check_rate(user_id: int, scope: str, rate: str, message: str) -> None:
+    """Count one hit of a per-user limit; raise TooManyRequests (with Retry-After) beyond it."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    limit = parse_limit(rate)
+    if limiter.limiter.hit(limit, scope, str(user_id)):
+        return
+    reset_at, _ = limiter.limiter.get_window_stats(limit, scope, str(user_id))
+    retry_after = max(1, int(reset_at - utcnow().timestamp()) + 1)
+    raise TooManyRequests(message, headers={"Retry-After": str(retry_after)})
+
+
+def typing(sender: User, to_id: int) -> None:
+    """Tell a user you may message that you are typing (not stored; silently dropped beyond the rate)."""
+    try:
+        check_rate(sender.id, "chat-typing", current_app.config["CHAT_TYPING_RATE"], "Too many typing events.")
+    except TooManyRequests:
+        return
+    check_may_message(sender, to_id)
+    sockets.emit_to_user(to_id, "typing", {"from": sender.id}, now=True)
+
+
+# ---- reading
+
+
+def history(me: User, peer_id: int, before: int | None = None, after: int | None = None, limit: int = 50) -> list:
+    """Return a conversation's messages: newest first (before=), or oldest first after an id (after=)."""
+    accounts_services.get_user(peer_id)
+    newest_first = after is None
+
+    def one_way(sender_id: int, receiver_id: int) -> sa.Subquery:
+        stmt = select(Message.id).where(Message.sender_id == sender_id, Message.receiver_id == receiver_id)
+        if before is not None:
+            stmt = stmt.where(Message.id < before)
+        if after is not None:
+            stmt = stmt.where(Message.id > after)
+        return stmt.order_by(Message.id.desc() if newest_first else Message.id.asc()).limit(limit).subquery()
+
+    # Each direction is one index range walked by id; the union of the two limited ranges holds the page.
+    mine, theirs = one_way(me.id, peer_id), one_way(peer_id, me.id)
+    ids = sa.union_all(select(mine.c.id), select(theirs.c.id))
+    stmt = select(Message).where(Message.id.in_(ids))
+    stmt = stmt.order_by(Message.id.desc() if newest_first else Message.id.asc()).limit(limit)
+    return list(db.session.execute(stmt).scalars())
+
+
+_MARK_READ = (
+    sa.update(Message)
+    .where(
+        Message.receiver_id == sa.bindparam("reader_id"),
+        Message.sender_id == sa.bindparam("peer_id"),
+        Message.id <= sa.bindparam("up_to"),
+        Message.read_at.is_(None),
+    )
+    .values(read_at=sa.bindparam("now"))
+    .returning(Message.id)
+    .execution_options(synchronize_session=False)
+)
+
+
+def mark_read(reader: User, peer_id: int, up_to: int) -> int | None:
+    """Mark the peer's messages to the reader up to an id as read; emit `messages_read`. Return the last id marked."""
+    params = {"reader_id": reader.id, "peer_id": peer_id, "up_to": up_to, "now": utcnow()}
+    marked = list(db.session.execute(_MARK_READ, params).scalars())
+    if not marked:
+        accounts_services.get_user(peer_id)  # an unknown peer is a 404 (looked up only here, off the common path)
+        return None
+    receipt = {"by": reader.id, "up_to": max(marked)}
+    sockets.emit_to_user(peer_id, "messages_read", receipt)
+    sockets.emit_to_user(reader.id, "messages_read", receipt)  # the reader's other devices
+    return receipt["up_to"]
+
+
+def unread_counts(user: User) -> dict[str, Any]:
+    """Count the user's unread messages, in total and per sender."""
+    stmt = (
+        select(Message.sender_id, sa.func.count())
+        .where(Message.receiver_id == user.id, Message.read_at.is_(None))
+        .group_by(Message.sender_id)
+    )
+    by_sender = {str(sender_id): count for sender_id, count in db.session.execute(stmt)}
+    return {"total": sum(by_sender.values()), "by_sender": by_sender}
+
+
+def conversations(me: User, pagination: PaginationParameters) -> list[dict[str, Any]]:
+    """Return one page of the user's conversations (peer, last message, unread count), most recent first."""
+    peer = sa.case((Message.sender_id == me.id, Message.receiver_id), else_=Message.sender_id).label("peer_id")
+    unread = sa.func.count().filter(Message.receiver_id == me.id, Message.read_at.is_(None)).label("unread")
+    grouped = (
+        select(peer, sa.func.max(Message.id).label("last_id"), unread)
+        .where(sa.or_(Message.sender_id == me.id, Message.receiver_id == me.id))
+        .group_by(peer)
+        .subquery()
+    )
+    pagination.item_count = db.session.scalar(select(sa.func.count()).select_from(grouped)) or 0
+    page_stmt = select(grouped).order_by(grouped.c.last_id.desc())
+    page = db.session.execute(page_stmt.limit(pagination.page_size).offset(pagination.first_item)).all()
+    if not page:
+        return []
+    last = select(Message).where(Message.id.in_([row.last_id for row in page]))
+    messages = {message.id: message for message in db.session.execute(last).scalars()}
+    peers = select(User).where(User.id.in_([row.peer_id for row in page]))
+    users = {user.id: user for user in db.session.execute(peers).unique().scalars()}
+    return [
+        {"peer": users[row.peer_id], "last_message": messages[row.last_id], "unread_count": row.unread} for row in page
+    ]
+
+
+# ---- blocks
+
+
+def block(actor: User, user_id: int) -> None:
+    """Block a user: no messages either way until unblocked (idempotent)."""
+    if user_id == actor.id:
+        raise Invalid("You cannot block yourself.", field="id", location="path")
+    accounts_services.get_user(user_id)
+    if db.session.get(Block, (actor.id, user_id)) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(Block(blocker_id=actor.id, blocked_id=user_id))
+        except IntegrityError:
+            pass  # blocked concurrently: the same outcome
+
+
+def unblock(actor: User, user_id: int) -> None:
+    """Lift your block of a user (idempotent)."""
+    accounts_services.get_user(user_id)
+    db.session.execute(sa.delete(Block).where(Block.blocker_id == actor.id, Block.blocked_id == user_id))
+
+
+# ---- the unread digest
+
+
+def run_unread_digest(now: datetime | None = None) -> int:
+    """Claim messages unread past UNREAD_NOTIFY_AFTER (never claimed before) and notify each recipient once.
+
+    Recipients in their quiet hours are left for a later run. Return how many digests were sent.
+    """
+    now = now or utcnow()
+    config = current_app.config
+    cutoff = now - timedelta(seconds=config["UNREAD_NOTIFY_AFTER"])
+    due = sa.and_(Message.read_at.is_(None), Message.notified_at.is_(None), Message.created_at <= cutoff)
+    quiet = notifications_services.quiet_user_ids(select(Message.receiver_id).where(due).distinct(), now)
+    claimed = _claim(due, quiet, now, config["UNREAD_DIGEST_BATCH"])
+    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for _id, sender_id, receiver_id in claimed:
+        counts[receiver_id][sender_id] += 1
+    names = _usernames({sender for by_sender in counts.values() for sender in by_sender})
+    for receiver_id, by_sender in counts.items():
+        title, body = digest_text(by_sender, names)
+        data = {"by_sender": {str(sender): n for sender, n in by_sender.items()}}
+        notifications_services.notify(receiver_id, "message", title, body, data)
+    return len(counts)
+
+
+def _claim(due: sa.ColumnElement, quiet: set[int], now: datetime, batch: int) -> list[sa.Row]:
+    """Mark up to `batch` due messages as notified and return them; rows another worker holds are skipped."""
+    candidates = select(Message.id).where(due)
+    if quiet:
+        candidates = candidates.where(Message.receiver_id.not_in(quiet))
+    candidates = candidates.order_by(Message.created_at).limit(batch).with_for_update(skip_locked=True)
+    stmt = (
+        sa.update(Message)
+        .where(Message.id.in_(candidates.scalar_subquery()), Message.notified_at.is_(None))
+        .values(notified_at=now)
+        .returning(Message.id, Message.sender_id, Message.receiver_id)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(stmt).all()
+
+
+def _usernames(user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+
+
+def digest_text(by_sender: dict[int, int], names: dict[int, str]) -> tuple[str, str]:
+    """Word a digest: "3 new messages from Coach Sam" (and how many other people wrote)."""
+    total = sum(by_sender.values())
+    ranked = sorted(by_sender.items(), key=lambda item: (-item[1], item[0]))
+    first = names.get(ranked[0][0], "someone")
+    noun = "message" if total == 1 else "messages"
+    title = f"{total} new {noun} from {first}"
+    others = len(ranked) - 1
+    if others:
+        title += f" and {others} other{'s' if others > 1 else ''}"
+    body = ", ".join(f"{names.get(sender, 'someone')} ({n})" for sender, n in ranked)
+    return title, body

@@ -1,0 +1,337 @@
+"""Chat delivery bench: 100 pairs of python-socketio clients on two web processes joined by Redis.
+
+    python bench/chat_bench.py seed [--pairs 100]            # users, coaching pairs, tokens (bench env)
+    python bench/chat_bench.py run spotter URL_A URL_B       # Spotter: send_message / message / mark_read
+    python bench/chat_bench.py run relay URL_A URL_B         # the bare relay (shared/bench/sio/sio_server.py)
+
+Pair i has one end on server A and the other on server B, so every message crosses the Redis queue. Each
+of the 200 clients sends its peer one message per second (starts staggered over the second) for DUR
+seconds; the peer acknowledges each message it receives (Spotter: `mark_read`, answered by
+`messages_read`; relay: a receipt `say` back to the pair's room). Clients run in PROCS worker processes,
+with both ends of a pair in the same process so one monotonic clock times each message.
+
+Prints, per run: messages sent and delivered, delivered msgs/s, and p50/p99/max of
+  delivery  (send -> the peer's `message` / `said`),
+  ack       (send -> the server's ack to the sender),
+  receipt   (send -> the sender gets the peer's read receipt).
+Every wait is bounded; the run stops by itself. Env: DUR (20), PROCS (2), PAIRS (100), DRAIN_S (5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKENS = ROOT / "bench" / "out" / "chat_tokens.json"
+PASSWORD = "bench-password-1"
+
+
+# ---- seed (runs in the app, bench env)
+
+
+def seed(pairs: int) -> None:
+    """Create `pairs` trainer/client pairs with active coaching, clear their messages, write access tokens."""
+    sys.path.insert(0, str(ROOT))
+    import sqlalchemy as sa
+
+    from app import create_app
+    from app.accounts import services as accounts
+    from app.accounts.models import CoachingRelationship, CoachingStatus, Role
+    from app.chat.models import Message
+    from app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        out = []
+        for i in range(pairs):
+            trainer = _user(accounts, f"chatbench_t{i}", Role.TRAINER)
+            client = _user(accounts, f"chatbench_c{i}", Role.USER)
+            if not accounts.is_active_client(trainer.id, client.id):
+                db.session.add(
+                    CoachingRelationship(
+                        trainer_id=trainer.id,
+                        client_id=client.id,
+                        requested_by_id=client.id,
+                        status=CoachingStatus.ACTIVE,
+                    )
+                )
+            out.append(
+                {
+                    "a": {"id": trainer.id, "token": accounts.issue_tokens(trainer)["access_token"]},
+                    "b": {"id": client.id, "token": accounts.issue_tokens(client)["access_token"]},
+                }
+            )
+        ids = [end["id"] for pair in out for end in (pair["a"], pair["b"])]
+        db.session.execute(sa.delete(Message).where(Message.sender_id.in_(ids)))
+        db.session.commit()
+    TOKENS.parent.mkdir(parents=True, exist_ok=True)
+    TOKENS.write_text(json.dumps(out))
+    print(f"seeded {pairs} pairs -> {TOKENS}")
+
+
+def _user(accounts, username: str, role):
+    email = f"{username}@bench.spotter.local"
+    return accounts.find_user_by_email(email) or accounts.create_user(email, username, PASSWORD, role)
+
+
+# ---- one worker process: its share of the pairs
+
+
+class Pair:
+    """Two connected clients and the clocks of the messages between them."""
+
+    def __init__(self, mode: str, index: int, ends: dict, url_a: str, url_b: str, stats: Stats):
+        import socketio
+
+        self.mode, self.index, self.stats = mode, index, stats
+        self.room = f"pair-{index}"
+        self.ids = {"a": ends["a"]["id"], "b": ends["b"]["id"]}
+        self.clients = {side: socketio.Client(reconnection=False) for side in ("a", "b")}
+        urls = {"a": url_a, "b": url_b} if index % 2 == 0 else {"a": url_b, "b": url_a}
+        for side, client in self.clients.items():
+            self._handlers(side, client)
+            if mode == "spotter":
+                client.connect(
+                    urls[side], auth={"token": ends[side]["token"]}, transports=["websocket"], wait_timeout=20
+                )
+            else:
+                client.connect(urls[side], transports=["websocket"], wait_timeout=20)
+                client.call("join", {"room": self.room}, timeout=20)
+
+    def _handlers(self, side: str, client) -> None:
+        import socketio
+
+        peer = "b" if side == "a" else "a"
+        if self.mode == "spotter":
+
+            def on_message(message):
+                if message["sender_id"] == self.ids[side]:
+                    return  # the echo to the sender's own room
+                self.stats.delivered(message["client_msg_id"])
+                with contextlib.suppress(socketio.exceptions.SocketIOError):  # closing at the end
+                    client.emit("mark_read", {"with": self.ids[peer], "up_to": message["id"]})
+
+            def on_read(receipt):
+                if receipt["by"] == self.ids[peer]:
+                    self.stats.receipt_upto(side, self.index, receipt["up_to"])
+
+            client.on("message", on_message)
+            client.on("messages_read", on_read)
+        else:
+
+            def on_said(data):
+                if "receipt" in data:
+                    self.stats.receipt(data["receipt"])
+                    return
+                self.stats.delivered(data["key"])
+                with contextlib.suppress(socketio.exceptions.SocketIOError):  # closing at the end
+                    client.emit("say", {"room": self.room, "receipt": data["key"]})
+
+            client.on("said", on_said)
+            client.on("joined", lambda data: None)
+
+    def send(self, side: str, seq: int) -> None:
+        key = f"{self.index}{side}-{seq}"
+        client = self.clients[side]
+        self.stats.sent(key, side, self.index)
+        if self.mode == "spotter":
+            payload = {
+                "receiver_id": self.ids["b" if side == "a" else "a"],
+                "content": f"bench {seq}",
+                "client_msg_id": key,
+            }
+            client.emit("send_message", payload, callback=lambda ack: self.stats.acked(key, ack))
+        else:
+            client.emit("say", {"room": self.room, "key": key}, callback=lambda *ack: self.stats.acked(key, True))
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            with contextlib.suppress(Exception):  # closing after a bench: best effort
+                client.disconnect()
+
+
+class Stats:
+    """Send times by key, and the latencies measured against them (milliseconds)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sent_at: dict[str, float] = {}
+        self.ids: dict[str, int] = {}  # Spotter: message id -> key, for read receipts "up to" an id
+        self.pending_receipts: dict[tuple[str, int], list[str]] = {}
+        self.delivery: list[float] = []
+        self.ack: list[float] = []
+        self.receipt_ms: list[float] = []
+        self.errors: dict[str, int] = {}
+        self.n_sent = 0
+
+    def sent(self, key: str, side: str, index: int) -> None:
+        with self.lock:
+            self.sent_at[key] = time.perf_counter()
+            self.n_sent += 1
+            self.pending_receipts.setdefault((side, index), []).append(key)
+
+    def delivered(self, key: str) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            if key in self.sent_at:
+                self.delivery.append((now - self.sent_at[key]) * 1000)
+
+    def acked(self, key: str, ack) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            if ack is True or (isinstance(ack, dict) and ack.get("ok")):
+                self.ack.append((now - self.sent_at[key]) * 1000)
+                if isinstance(ack, dict):
+                    self.ids[key] = ack["message"]["id"]
+            else:
+                code = str(ack.get("error", {}).get("code")) if isinstance(ack, dict) else "?"
+                self.errors[code] = self.errors.get(code, 0) + 1
+
+    def receipt(self, key: str) -> None:
+        now = time.perf_counter()
+        with self.lock:
+            if key in self.sent_at:
+                self.receipt_ms.append((now - self.sent_at[key]) * 1000)
+
+    def receipt_upto(self, side: str, index: int, up_to: int) -> None:
+        """A Spotter read receipt covers every message of that sender up to an id."""
+        now = time.perf_counter()
+        with self.lock:
+            waiting = self.pending_receipts.get((side, index), [])
+            done = [key for key in waiting if self.ids.get(key, 1 << 62) <= up_to]
+            for key in done:
+                self.receipt_ms.append((now - self.sent_at[key]) * 1000)
+                waiting.remove(key)
+
+
+def worker(mode: str, url_a: str, url_b: str, first: int, last: int, start_at: float, duration: int) -> None:
+    """Connect pairs [first, last), send for `duration` seconds from `start_at` (wall clock), print stats."""
+    ends = json.loads(TOKENS.read_text())[first:last] if mode == "spotter" else [{}] * (last - first)
+    fake = {"a": {"id": 1, "token": ""}, "b": {"id": 2, "token": ""}}
+    stats = Stats()
+    pairs = [Pair(mode, first + i, e or fake, url_a, url_b, stats) for i, e in enumerate(ends)]
+    time.sleep(max(0.0, start_at - time.time()))
+    t0 = time.perf_counter()
+    slots = [(pair, side) for pair in pairs for side in ("a", "b")]
+    # Each client sends once a second; the clients' sends are spread evenly over the second.
+    schedule = sorted(
+        (second + n / len(slots), pair, side, second)
+        for second in range(duration)
+        for n, (pair, side) in enumerate(slots)
+    )
+    for offset, pair, side, second in schedule:
+        delay = t0 + offset - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        pair.send(side, second)
+    t_sent = time.perf_counter()
+    drain = float(os.environ.get("DRAIN_S", "5"))
+    while time.perf_counter() - t_sent < drain:
+        with stats.lock:
+            if len(stats.delivery) >= stats.n_sent and len(stats.receipt_ms) >= stats.n_sent:
+                break
+        time.sleep(0.05)
+    for pair in pairs:
+        pair.close()
+    with stats.lock:
+        print(
+            json.dumps(
+                {
+                    "sent": stats.n_sent,
+                    "delivery": stats.delivery,
+                    "ack": stats.ack,
+                    "receipt": stats.receipt_ms,
+                    "errors": stats.errors,
+                    "elapsed": t_sent - t0,
+                }
+            )
+        )
+
+
+# ---- orchestration
+
+
+def run(mode: str, url_a: str, url_b: str, label: str) -> None:
+    """Fan the pairs out over PROCS worker processes, then print the aggregate figures."""
+    pairs = int(os.environ.get("PAIRS", "100"))
+    procs = int(os.environ.get("PROCS", "2"))
+    duration = int(os.environ.get("DUR", "20"))
+    start_at = time.time() + 5 + pairs * 0.05  # time to connect everyone
+    bounds = [(pairs * k // procs, pairs * (k + 1) // procs) for k in range(procs)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, __file__, "worker", mode, url_a, url_b, str(lo), str(hi), str(start_at), str(duration)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for lo, hi in bounds
+    ]
+    results = []
+    for child in children:
+        out, _ = child.communicate(timeout=duration + 120)
+        lines = [line for line in out.splitlines() if line.startswith("{")]
+        if child.returncode != 0 or not lines:
+            raise SystemExit(f"a bench worker failed (exit {child.returncode})")
+        results.append(json.loads(lines[-1]))
+    sent = sum(r["sent"] for r in results)
+    delivery = sorted(x for r in results for x in r["delivery"])
+    ack = sorted(x for r in results for x in r["ack"])
+    receipt = sorted(x for r in results for x in r["receipt"])
+    errors: dict[str, int] = {}
+    for r in results:
+        for code, n in r["errors"].items():
+            errors[code] = errors.get(code, 0) + n
+    elapsed = max(r["elapsed"] for r in results)
+    print(
+        f"{label:<34} {2 * pairs} clients, {duration}s: sent {sent}, delivered {len(delivery)} "
+        f"({len(delivery) / elapsed:6.1f} msg/s){'  errors ' + str(errors) if errors else ''}"
+    )
+    for name, values in (("delivery", delivery), ("ack", ack), ("receipt", receipt)):
+        p50, p99, top = pct(values, 50), pct(values, 99), pct(values, 100)
+        print(f"    {name:<9} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {top:7.2f} ms   (n={len(values)})")
+
+
+def pct(values: list[float], p: float) -> float:
+    """Return the p-th percentile (nearest rank) of sorted values; NaN when empty."""
+    if not values:
+        return float("nan")
+    if p >= 100:
+        return values[-1]
+    return values[max(0, int(len(values) * p / 100 + 0.5) - 1)] if p != 50 else statistics.median(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    seed_parser = sub.add_parser("seed")
+    seed_parser.add_argument("--pairs", type=int, default=int(os.environ.get("PAIRS", "100")))
+    run_parser = sub.add_parser("run")
+    run_parser.add_argument("mode", choices=["spotter", "relay"])
+    run_parser.add_argument("url_a")
+    run_parser.add_argument("url_b")
+    run_parser.add_argument("--label", default="")
+    worker_parser = sub.add_parser("worker")
+    for name in ("mode", "url_a", "url_b", "first", "last", "start_at", "duration"):
+        worker_parser.add_argument(name)
+    args = parser.parse_args()
+    if args.command == "seed":
+        seed(args.pairs)
+    elif args.command == "run":
+        run(args.mode, args.url_a, args.url_b, args.label or args.mode)
+    else:
+        worker(
+            args.mode, args.url_a, args.url_b, int(args.first), int(args.last), float(args.start_at), int(args.duration)
+        )
+
+
+if __name__ == "__main__":
+    main()
