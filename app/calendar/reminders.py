@@ -124,6 +124,7 @@ def _message(event: Event, occurrence_start: datetime, minutes_before: int) -> t
 def _send(deliveries: list[sa.Row]) -> int:
     ids = {row.event_id for row in deliveries}
     events = {e.id: e for e in db.session.execute(select(Event).where(Event.id.in_(ids))).scalars()} if ids else {}
+    notifications = []
     for row in deliveries:
         event = events[row.event_id]
         title, body = _message(event, row.occurrence_start, row.minutes_before)
@@ -132,8 +133,9 @@ def _send(deliveries: list[sa.Row]) -> int:
             "occurrence_start": row.occurrence_start.isoformat().replace("+00:00", "Z"),
             "minutes_before": row.minutes_before,
         }
-        # Push and email per the user's preferences are the notifications domain's job behind notify().
-        notifications_services.notify(event.user_id, "reminder", title, body, data)
+        notifications.append({"user_id": event.user_id, "type": "reminder", "title": title, "body": body, "data": data})
+    # One INSERT for the batch; push and email per preferences are the notifications domain's job.
+    notifications_services.notify_many(notifications)
     return len(deliveries)
 
 

@@ -28,22 +28,41 @@ def notify(
     user_id: int, type: str, title: str, body: str | None = None, data: dict[str, Any] | None = None
 ) -> Notification:
     """Store a notification, emit `notification` to the user's room once committed, then deliver email/push."""
-    notification = Notification(user_id=user_id, type=type, title=title[:200], body=body, data=data or {})
-    db.session.add(notification)
-    db.session.flush()
-    sockets.emit_to_user(user_id, "notification", NotificationSchema().dump(notification))
-    after_commit(db.session, lambda notification_id=notification.id: _enqueue_delivery(notification_id))
-    return notification
+    return notify_many([{"user_id": user_id, "type": type, "title": title, "body": body, "data": data}])[0]
 
 
-def _enqueue_delivery(notification_id: int) -> None:
+def notify_many(items: list[dict[str, Any]]) -> list[Notification]:
+    """Store notifications (`user_id, type, title, body?, data?` each) in one statement; emit and deliver each."""
+    if not items:
+        return []
+    rows = [
+        {
+            "user_id": item["user_id"],
+            "type": item["type"],
+            "title": item["title"][:200],
+            "body": item.get("body"),
+            "data": item.get("data") or {},
+            "created_at": utcnow(),
+        }
+        for item in items
+    ]
+    notifications = list(db.session.scalars(sa.insert(Notification).returning(Notification), rows))
+    schema = NotificationSchema()
+    for notification in notifications:
+        sockets.emit_to_user(notification.user_id, "notification", schema.dump(notification))
+    ids = [notification.id for notification in notifications]
+    after_commit(db.session, lambda: _enqueue_delivery(ids))
+    return notifications
+
+
+def _enqueue_delivery(notification_ids: list[int]) -> None:
     # Runs after the commit: a broker hiccup is logged, never turned into a failed request.
     from app.notifications import tasks
 
     try:
-        tasks.deliver.delay(notification_id)
+        tasks.deliver.delay(notification_ids)
     except Exception:
-        log.exception("could not enqueue delivery of notification %s", notification_id)
+        log.exception("could not enqueue delivery of notifications %s", notification_ids)
 
 
 # ---- the in-app list
