@@ -96,8 +96,16 @@ def seed(app, users: int = 10_000, events_per_user: int = 10, first_user: int = 
 
 
 def bench_seed(app, out_dir: Path) -> None:
-    """Hook for bench/prepare.py --with calendar."""
-    seed(app)
+    """Hook for bench/prepare.py --with calendar: seed once; write a calendar user's token for the scenario."""
+    from app.accounts import services as accounts_services
+    from app.extensions import db
+
+    user = accounts_services.find_user_by_email("cal0@bench.spotter.local")
+    if user is None:
+        seed(app)
+        user = accounts_services.find_user_by_email("cal0@bench.spotter.local")
+    (out_dir / "calendar_token").write_text(accounts_services.issue_tokens(user)["access_token"])
+    db.session.commit()
 
 
 def main() -> None:
