@@ -25,6 +25,7 @@ from app.accounts.models import (
 from app.core import mail
 from app.core.db import after_commit, utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
+from app.core.redis import redis_client
 from app.core.security import hash_password, needs_rehash, new_token, token_digest, verify_password
 from app.extensions import db, limiter
 
@@ -187,18 +188,42 @@ def _token_pair(user: User, session: LoginSession) -> dict[str, Any]:
     }
 
 
-def user_for_token(payload: dict[str, Any]) -> User | None:
-    """Return the token's user while its login session is open, else None (revoked)."""
+REVOKED_KEY = "revoked-login:{}"
+
+
+def is_login_revoked(payload: dict[str, Any]) -> bool:
+    """Tell whether a token's login was revoked: a Redis lookup when Redis is there, else the database.
+
+    Redis holds a key per revoked login for as long as its access tokens live, written when the login is
+    revoked (`_mark_revoked`); `login_sessions` stays the truth that refresh checks.
+    """
     sid = payload.get("sid")
     if not sid:
-        return None
-    stmt = (
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.id == sid, LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow())
+        return True
+    client = redis_client()
+    if client is not None:
+        return bool(client.exists(REVOKED_KEY.format(sid)))
+    stmt = select(LoginSession.id).where(
+        LoginSession.id == sid, LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow()
     )
-    user = db.session.execute(stmt).unique().scalar_one_or_none()
-    return user if user is not None and str(user.id) == payload.get("sub") else None
+    return db.session.execute(stmt).first() is None
+
+
+def user_for_identity(identity: str | None) -> User | None:
+    """Return the user a token names (its `sub`), if they still exist."""
+    return db.session.get(User, int(identity)) if identity and identity.isdigit() else None
+
+
+def _mark_revoked(session_ids: list[str]) -> None:
+    # Written before the commit: should the commit fail, the login is revoked a little early, never late.
+    client = redis_client()
+    if client is None or not session_ids:
+        return
+    ttl = int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()) + 60
+    with client.pipeline(transaction=False) as pipe:
+        for sid in session_ids:
+            pipe.set(REVOKED_KEY.format(sid), 1, ex=ttl)
+        pipe.execute()
 
 
 class RefreshReuse(Unauthorized):
@@ -224,6 +249,7 @@ def _revoke(session: LoginSession, reason: str) -> None:
     session.revoked_at = utcnow()
     session.revoked_reason = reason
     db.session.flush()
+    _mark_revoked([session.id])
 
 
 def logout(payload: dict[str, Any]) -> None:
@@ -235,13 +261,16 @@ def logout(payload: dict[str, Any]) -> None:
 
 def revoke_all_logins(user_id: int, reason: str) -> int:
     """Revoke every open login of a user; return how many."""
-    result = db.session.execute(
+    revoked = db.session.scalars(
         sa.update(LoginSession)
         .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
-    )
+        .returning(LoginSession.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    _mark_revoked(list(revoked))
     signals.logins_revoked.send(current_app._get_current_object(), user_id=user_id)
-    return result.rowcount or 0
+    return len(revoked)
 
 
 # ---- password reset

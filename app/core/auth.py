@@ -7,9 +7,9 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g
-from flask_jwt_extended import get_current_user, verify_jwt_in_request
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 
-from app.core.errors import Forbidden, error_body
+from app.core.errors import Forbidden, Unauthorized, error_body
 from app.extensions import jwt
 
 if TYPE_CHECKING:
@@ -38,18 +38,22 @@ def register_jwt_loaders(app: Flask) -> None:
 
     @jwt.token_in_blocklist_loader
     def _is_revoked(header: dict, payload: dict) -> bool:
-        user = accounts_services.user_for_token(payload)
-        g.token_user = user
-        return user is None
-
-    @jwt.user_lookup_loader
-    def _load_user(header: dict, payload: dict):
-        return g.get("token_user")
+        return accounts_services.is_login_revoked(payload)
 
 
 def current_user() -> User:
-    """Return the authenticated user of this request."""
-    return get_current_user()
+    """Return the authenticated user of this request, loaded on first use (401 if they no longer exist)."""
+    from app.accounts import services as accounts_services
+
+    identity = get_jwt_identity()
+    cached = g.get("current_user")
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    user = accounts_services.user_for_identity(identity)
+    if user is None:
+        raise Unauthorized("The token's user no longer exists.", headers={"WWW-Authenticate": "Bearer"})
+    g.current_user = (identity, user)
+    return user
 
 
 def auth_required(*roles: str, refresh: bool = False) -> Callable:

@@ -152,7 +152,8 @@ def _socket_user() -> User:
     from app.accounts import services as accounts_services
 
     claims = session.get(SESSION_CLAIMS)
-    user = accounts_services.user_for_token(claims) if claims else None
+    revoked = claims is None or accounts_services.is_login_revoked(claims)
+    user = None if revoked else accounts_services.user_for_identity(claims.get("sub"))
     if user is None:
         raise Unauthorized("The token has been revoked.")
     return user
@@ -176,7 +177,8 @@ def _on_connect(auth: Any = None) -> None:
     except Exception as error:  # expired, bad signature, malformed: all a refusal
         raise ConnectionRefusedError("The token is invalid or expired.", {"code": 401}) from error
     try:
-        user = accounts_services.user_for_token(payload) if payload.get("type") == "access" else None
+        usable = payload.get("type") == "access" and not accounts_services.is_login_revoked(payload)
+        user = accounts_services.user_for_identity(payload.get("sub")) if usable else None
     except Exception as error:
         log.exception("socket connect failed")
         raise ConnectionRefusedError("The server could not check the token.", {"code": 500}) from error

@@ -357,3 +357,49 @@ def test_anonymous_callers_get_401_everywhere_but_the_public_endpoints(client, m
 )
 def test_public_endpoints_need_no_token(client, path, body):
     assert client.post(path, json=body).status_code in (201, 202)
+
+
+# ---- the revocation check: Redis when configured, the database in the embedded mode
+
+
+@pytest.mark.parametrize("redis_url", ["configured", None])
+def test_revocation_is_seen_with_and_without_redis(app, client, make_user, redis_url):
+    from flask_jwt_extended import decode_token
+
+    from app.accounts import services as accounts_services
+
+    user = make_user()
+    pair = accounts_services.issue_tokens(user)
+    db.session.commit()
+    saved = app.config["REDIS_URL"]
+    if redis_url is None:
+        app.config["REDIS_URL"] = None
+    try:
+        payload = decode_token(pair["access_token"])
+        assert accounts_services.is_login_revoked(payload) is False
+        assert client.get("/api/users/me", headers=bearer(pair["access_token"])).status_code == 200
+        accounts_services.logout(payload)
+        db.session.commit()
+        assert accounts_services.is_login_revoked(payload) is True
+        assert client.get("/api/users/me", headers=bearer(pair["access_token"])).status_code == 401
+    finally:
+        app.config["REDIS_URL"] = saved
+
+
+def test_password_reset_marks_every_login_revoked_in_redis(app, make_user):
+    from app.accounts import services as accounts_services
+    from app.core.redis import redis_client
+
+    user = make_user()
+    sids = [accounts_services.issue_tokens(user) and None for _ in range(2)]
+    db.session.commit()
+    assert accounts_services.revoke_all_logins(user.id, "password_reset") == len(sids)
+    keys = redis_client().keys(accounts_services.REVOKED_KEY.format("*"))
+    assert len(keys) == 2
+    assert 0 < redis_client().ttl(keys[0]) <= 900 + 60
+
+
+def test_a_token_without_a_login_id_is_revoked(app):
+    from app.accounts import services as accounts_services
+
+    assert accounts_services.is_login_revoked({"sub": "1"}) is True
