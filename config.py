@@ -93,6 +93,8 @@ class Config:
 
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or os.environ.get("REDIS_URL")
     SOCKETIO_CORS_ALLOWED_ORIGINS = os.environ.get("SOCKETIO_CORS_ALLOWED_ORIGINS", "*")
+    # Larger Socket.IO packets close the connection at the transport, before any handler reads them.
+    SOCKETIO_MAX_HTTP_BUFFER_SIZE = env_int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
     # Processes sharing one Redis but not one deployment (staging/production, test runs) need their own channel.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)

@@ -207,8 +207,14 @@ def leave(room: str) -> None:
     leave_room(room)
 
 
+def _on_unknown_event(event: str, *_args: Any) -> dict:
+    """Any event no domain declared: an error ack (a client waiting for one is not left hanging)."""
+    return error_ack(404, f"Unknown event {event!r}.")
+
+
 def register_handlers(app: Flask) -> None:
-    """Bind the connect handler and every declared domain handler to this app's Socket.IO server."""
+    """Bind the connect handler, every declared domain handler and the unknown-event answer."""
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
+    socketio.on_event("*", _on_unknown_event, namespace=NAMESPACE)
     for event, fn, schema in _registry:
         socketio.on_event(event, _wrap(fn, schema), namespace=NAMESPACE)

@@ -90,7 +90,7 @@ def test_a_payload_over_16_kb_is_a_413_ack(connect, cast):
 def test_an_unknown_event_does_not_hurt_the_connection(connect, cast):
     sender = connect(cast.client)
     sender.emit("no_such_event", {"x": 1})
-    assert sender.emit("no_such_event", {"x": 1}, callback=True) is None
+    assert sender.emit("no_such_event", {"x": 1}, callback=True)["error"]["code"] == 404
     assert sender.is_connected()
     assert sender.emit("send_message", {"receiver_id": cast.trainer.id, "content": "ok"}, callback=True)["ok"]
 

@@ -300,3 +300,11 @@ def test_external_write_only_emitter_reaches_live_clients(app, live_server):
     finally:
         mine.close()
         theirs.close()
+
+
+def test_an_unknown_event_gets_a_404_ack_and_the_connection_stays(connect):
+    socket = connect(token_of(make_user()))
+    ack = socket.emit("no_such_event", {"x": 1}, callback=True)
+    assert ack == {"ok": False, "error": {"code": 404, "message": "Unknown event 'no_such_event'."}}
+    assert socket.is_connected()
+    assert socket.emit("test_echo", {"text": "hi"}, callback=True)["ok"] is True
