@@ -129,11 +129,11 @@ class SocketRecorder:
             self.client.disconnect()
 
 
-def start_live_server(app) -> LiveServer:
-    """Start gunicorn serving the app in testing mode and wait until `/healthz` answers."""
+def start_live_server(app, **extra_env: str) -> LiveServer:
+    """Start gunicorn serving the app in testing mode (plus `extra_env`) and wait until `/healthz` answers."""
     port = free_port()
     log_file = tempfile.NamedTemporaryFile(prefix="spotter-live-", suffix=".log", delete=False)  # noqa: SIM115
-    env = live_env(app)
+    env = live_env(app, **extra_env)
     command = [
         sys.executable,
         "-m",

@@ -26,14 +26,7 @@ SECOND_SERVER_SEND_RATE = "20 per 10 seconds"
 @pytest.fixture(scope="module")
 def second_server(app, live_server):
     """Another web process on the same database and message-queue channel, with chat rate limits on."""
-    env = live.live_env
-
-    def limited_env(app, **extra):
-        return env(app, RATELIMIT_ENABLED="true", CHAT_SEND_RATE=SECOND_SERVER_SEND_RATE, **extra)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(live, "live_env", limited_env)
-        server = live.start_live_server(app)
+    server = live.start_live_server(app, RATELIMIT_ENABLED="true", CHAT_SEND_RATE=SECOND_SERVER_SEND_RATE)
     try:
         yield server
     finally:
