@@ -13,6 +13,14 @@ def redis_client() -> redis.Redis | None:
         return None
     client = current_app.extensions.get("redis")
     if client is None:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        # Blocking: with many threads (Socket.IO), a request waits for a free connection instead of failing.
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=current_app.config["REDIS_MAX_CONNECTIONS"],
+            timeout=5,
+            socket_connect_timeout=2,
+            socket_timeout=2,
+        )
+        client = redis.Redis(connection_pool=pool)
         current_app.extensions["redis"] = client
     return client
