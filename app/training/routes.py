@@ -9,6 +9,8 @@ from app.core.api import MAX_ID, Blueprint
 from app.core.auth import auth_required, current_user
 from app.core.errors import NotFound
 from app.core.pagination import paginate
+from app.core.response_cache import cached_response
+from app.core.time import local_today
 from app.exercises import services as exercises_services
 from app.training import analytics, schemas
 from app.training import services as svc
@@ -109,12 +111,28 @@ class MeasurementById(MethodView):
         svc.delete_measurement(current_user(), measurement_id)
 
 
+def _progress_key(user_id: str, **kwargs) -> tuple[str, str]:
+    # Ranges given as dates are days in the caller's zone; buckets are the athlete's.
+    athlete = _athlete(user_id)
+    return svc.analytics_scope(athlete.id), f"{current_user().timezone}|{athlete.timezone}"
+
+
+def _stats_key(user_id: str) -> tuple[str, str]:
+    # "This week", streaks and the last 30 days move with the athlete's local date.
+    athlete = _athlete(user_id)
+    return svc.analytics_scope(athlete.id), f"{athlete.timezone}|{local_today(athlete.timezone)}"
+
+
+CACHED = " Answers are cached until the athlete's next log write (ETag and 304 supported)."
+
+
 @blp.route("/users/<user_id>/progress/exercises/<id:exercise_id>")
 class ExerciseProgress(MethodView):
     @auth_required()
+    @cached_response(_progress_key)
     @blp.doc(
         description="Buckets follow the athlete's time zone (weeks start on Monday; `period` is the first day). "
-        "Personal records are all-time, whatever the range. " + READ
+        "Personal records are all-time, whatever the range. " + READ + CACHED
     )
     @blp.arguments(schemas.ProgressQueryArgsSchema, location="query")
     @blp.response(200, schemas.ProgressSchema)
@@ -129,7 +147,8 @@ class ExerciseProgress(MethodView):
 @blp.route("/users/<user_id>/stats")
 class Stats(MethodView):
     @auth_required()
-    @blp.doc(description="Weeks and days are the athlete's (their time zone). " + READ)
+    @cached_response(_stats_key)
+    @blp.doc(description="Weeks and days are the athlete's (their time zone). " + READ + CACHED)
     @blp.response(200, schemas.StatsSchema)
     def get(self, user_id):
         """An athlete's dashboard: this week vs last, streaks, recent records, latest measurements."""

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
+from app.core import response_cache
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.time import time_range
@@ -138,6 +139,7 @@ def create_session(actor: User, data: dict[str, Any]) -> TrainingSession:
     refresh_rollups(session)
     db.session.add(_completed_activity(session))
     record_personal_records(session)
+    invalidate_analytics(actor.id)
     return session
 
 
@@ -158,13 +160,16 @@ def update_session(actor: User, session_id: int, changes: dict[str, Any]) -> Tra
     db.session.flush()
     refresh_rollups(session)
     record_personal_records(session)
+    invalidate_analytics(session.user_id)
     return session
 
 
 def delete_session(actor: User, session_id: int) -> None:
     """Delete a session of the actor's with its sets, roll-ups and activities."""
-    db.session.delete(_own_session(actor, session_id))
+    session = _own_session(actor, session_id)
+    db.session.delete(session)
     db.session.flush()
+    invalidate_analytics(session.user_id)
 
 
 def refresh_rollups(session: TrainingSession) -> None:
@@ -280,6 +285,7 @@ def create_measurement(actor: User, data: dict[str, Any]) -> Measurement:
             db.session.flush()
     except IntegrityError as error:
         raise Conflict(f"You already have a {data['type'].value} measurement at that time.") from error
+    invalidate_analytics(actor.id)
     return measurement
 
 
@@ -290,6 +296,17 @@ def delete_measurement(actor: User, measurement_id: int) -> None:
         raise Forbidden("Only the athlete deletes their own measurements.")
     db.session.delete(measurement)
     db.session.flush()
+    invalidate_analytics(measurement.user_id)
+
+
+def analytics_scope(user_id: int) -> str:
+    """The response-cache scope of an athlete's progress and stats (stale after any write to their logs)."""
+    return f"training:{user_id}"
+
+
+def invalidate_analytics(user_id: int) -> None:
+    """Make the athlete's cached progress and stats answers stale once the transaction commits."""
+    response_cache.invalidate(analytics_scope(user_id))
 
 
 # ---- trainer dashboard

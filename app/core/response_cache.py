@@ -1,0 +1,122 @@
+"""Cached GET responses (Flask-Caching) with ETags, made stale by bumping a version per scope.
+
+A scope is what a write can change: the whole exercise library ("exercises"), or one athlete's training
+("training:42"). Every answer is stored under its scope, path, full (sorted) query string and a "vary"
+string (what else the answer depends on, e.g. the caller's time zone), together with the scope's version
+at the time it was built. A write bumps the scope's version after its commit; an entry carrying another
+version is a miss, so no answer is ever served stale, even when a slow request that started before the
+write stores its result after it. A hit costs one cache round trip (`MGET version entry`) and no SQL;
+argument parsing is skipped because only valid queries (200 answers) are ever stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Response, current_app, request
+
+from app.core.db import after_commit
+from app.extensions import cache, db
+
+log = logging.getLogger(__name__)
+
+KEPT_HEADERS = ("X-Pagination",)
+KeyParts = Callable[..., tuple[str, str]]  # view kwargs -> (scope, vary); may raise (e.g. 403/404)
+
+
+def version_key(scope: str) -> str:
+    """The cache key holding a scope's current version."""
+    return f"{scope}:version"
+
+
+def _entry_key(scope: str, vary: str) -> str:
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
+    return f"{scope}:{request.path}?{query}" + (f"|{vary}" if vary else "")
+
+
+def _not_modified(etag: str) -> Response | None:
+    if request.if_none_match and request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+        response.set_etag(etag)
+        return response
+    return None
+
+
+def _respond(entry: dict[str, Any]) -> Response:
+    response = _not_modified(entry["etag"])
+    if response is not None:
+        return response
+    response = current_app.response_class(entry["body"], status=200, mimetype="application/json")
+    response.headers.extend(entry["headers"])
+    response.set_etag(entry["etag"])
+    return response
+
+
+def _etag(body: bytes, headers: dict[str, str]) -> str:
+    digest = hashlib.sha1(body, usedforsecurity=False)
+    for name in KEPT_HEADERS:
+        digest.update(headers.get(name, "").encode())
+    return digest.hexdigest()
+
+
+def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Serve a GET from the cache or build and store it; answer 304 on a matching ETag.
+
+    `key_parts(**view_kwargs)` names the scope and the vary string; it runs first on every request, so it is
+    where a per-object permission check belongs (a hit must not skip it).
+    """
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            scope, vary = key_parts(**kwargs)
+            key = _entry_key(scope, vary)
+            version, entry = cache.get_many(version_key(scope), key)
+            if version is None:
+                version = _start_version(scope)
+            if entry is not None and entry.get("version") == version:
+                return _respond(entry)
+            response = current_app.make_response(view(*args, **kwargs))
+            if response.status_code != 200:
+                return response
+            body = response.get_data()
+            headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+            entry = {"version": version, "body": body, "headers": headers, "etag": _etag(body, headers)}
+            cache.set(key, entry)
+            return _respond(entry)
+
+        return wrapper
+
+    return decorator
+
+
+def invalidate(scope: str) -> None:
+    """Make every cached answer of a scope stale once the current transaction commits."""
+    after_commit(db.session, lambda: bump_version(scope))
+
+
+def _start_version(scope: str) -> int:
+    """Start a version that no stored entry can carry (the key was never set, flushed or evicted)."""
+    version = time.time_ns()
+    cache.add(version_key(scope), version, timeout=0)
+    return version
+
+
+def bump_version(scope: str) -> None:
+    """Move a scope to a new version now (cached answers of older versions are misses)."""
+    key = version_key(scope)
+    try:
+        backend = cache.cache
+        if hasattr(backend, "_write_client"):  # Redis: an atomic INCR on a key that never expires
+            if cache.get(key) is None:
+                _start_version(scope)
+            backend.inc(key)
+        else:  # in-process backends (development): their `inc` would give the key the default timeout
+            cache.set(key, (cache.get(key) or time.time_ns()) + 1, timeout=0)
+    except Exception:  # runs after the commit: the write stands, so report rather than fail the request
+        log.exception("could not invalidate cached answers of %s", scope)

@@ -1,0 +1,74 @@
+"""Cached progress and stats: no analytics SQL on a hit, stale after any log write, never past a permission."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+
+from app.core.db import utcnow
+from tests.conftest import sql_statements
+from tests.factories import make_measurement, make_session
+
+
+def _progress_url(people, squat) -> str:
+    return f"/api/users/{people.athlete.id}/progress/exercises/{squat.id}?bucket=week"
+
+
+def _log(people, squat, weight: float, days_ago: int = 1):
+    started = utcnow() - timedelta(days=days_ago)
+    return make_session(people.athlete, started, [{"exercise_id": squat.id, "reps": 5, "weight_kg": weight}])
+
+
+def test_a_repeated_progress_read_runs_no_analytics_sql(client, login, people, squat):
+    _log(people, squat, 100)
+    headers = login(people.athlete)
+    first = client.get(_progress_url(people, squat), headers=headers)
+    with sql_statements() as seen:
+        second = client.get(_progress_url(people, squat), headers=headers)
+    assert second.status_code == 200 and second.get_json() == first.get_json()
+    assert not [s for s in seen if "session_exercises" in s or "rep_bests" in s]
+    assert second.headers["ETag"] == first.headers["ETag"]
+    not_modified = client.get(_progress_url(people, squat), headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304
+
+
+def test_a_new_session_makes_progress_and_stats_fresh(client, login, people, squat):
+    _log(people, squat, 100, days_ago=2)
+    headers = login(people.athlete)
+    before = client.get(_progress_url(people, squat), headers=headers).get_json()
+    stats_before = client.get(f"/api/users/{people.athlete.id}/stats", headers=headers).get_json()
+    _log(people, squat, 140, days_ago=1)
+    after = client.get(_progress_url(people, squat), headers=headers).get_json()
+    stats_after = client.get(f"/api/users/{people.athlete.id}/stats", headers=headers).get_json()
+    assert after != before
+    assert max(row["max_weight_kg"] for row in after["series"]) == 140
+    assert stats_after != stats_before
+
+
+def test_deleting_a_session_and_measurements_invalidate_too(client, login, people, squat):
+    session = _log(people, squat, 120)
+    headers = login(people.athlete)
+    stats_url = f"/api/users/{people.athlete.id}/stats"
+    client.get(stats_url, headers=headers)
+    make_measurement(people.athlete, "Weight", 80.5, utcnow() - timedelta(hours=1))
+    assert client.get(stats_url, headers=headers).get_json()["measurements"]
+    assert client.delete(f"/api/sessions/{session.id}", headers=headers).status_code == 204
+    assert client.get(_progress_url(people, squat), headers=headers).get_json()["series"] == []
+
+
+def test_a_cached_answer_never_skips_the_permission_check(client, login, people, squat):
+    _log(people, squat, 100)
+    assert client.get(_progress_url(people, squat), headers=login(people.coach)).status_code == 200
+    assert client.get(_progress_url(people, squat), headers=login(people.stranger)).status_code == 403
+    assert client.get(f"/api/users/{people.athlete.id}/stats", headers=login(people.former)).status_code == 403
+
+
+def test_stats_follow_the_athletes_date_even_when_cached(client, login, people, squat):
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
+        _log(people, squat, 100, days_ago=0)
+        headers = login(people.athlete)
+        today = client.get(f"/api/users/{people.athlete.id}/stats", headers=headers).get_json()
+    with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC), tick=False):
+        later = client.get(f"/api/users/{people.athlete.id}/stats", headers=headers).get_json()
+    assert today != later
