@@ -11,10 +11,7 @@ from app.accounts.schemas import UserRefSchema
 from app.chat.models import MAX_CLIENT_MSG_ID, MAX_CONTENT
 from app.core.api import MAX_ID, PageQueryArgsSchema, Schema
 from app.core.errors import AppError
-from app.core.schemas import Id, Trimmed, UTCDateTime
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
+from app.core.schemas import CursorQueryArgsSchema, Id, Trimmed, UTCDateTime
 
 
 def QueryId(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory
@@ -77,18 +74,10 @@ class TypingEventSchema(EventSchema):
     to = Id(required=True)
 
 
-class MessageQueryArgsSchema(Schema):
+class MessageQueryArgsSchema(CursorQueryArgsSchema):
     """A conversation's history as a cursor list: `before` (newest first) or `after` (oldest first)."""
 
     peer_id = QueryId(required=True, data_key="with")
-    before = QueryId()
-    after = QueryId()
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
-
-    @ma.validates_schema
-    def _one_cursor(self, data, **kwargs):
-        if "before" in data and "after" in data:
-            raise ma.ValidationError("Give `before` or `after`, not both.", "after")
 
 
 class ConversationQueryArgsSchema(PageQueryArgsSchema):

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.core.api import MAX_ID, Schema
 from app.core.time import is_timezone
 
 
@@ -64,18 +65,31 @@ class DateOrTimestamp(fields.Field):
 
 def QueryId(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory
     """An id in a query string (text, so not strict like `Id`), within the database's range."""
-    from app.core.api import MAX_ID
-
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory
     """A reference to a row by id: a positive integer within the database's range."""
-    from app.core.api import MAX_ID
-
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def text(max_length: int, **kwargs) -> Trimmed:
     """A trimmed free-text field of at most `max_length` characters."""
     return Trimmed(validate=validate.Length(max=max_length), **kwargs)
+
+
+CURSOR_LIMIT = 50
+MAX_CURSOR_LIMIT = 100
+
+
+class CursorQueryArgsSchema(Schema):
+    """A time-ordered stream (API.md §0): `before=<id>` newest first, or `after=<id>` oldest first; `limit`."""
+
+    before = QueryId()
+    after = QueryId()
+    limit = fields.Integer(load_default=CURSOR_LIMIT, validate=validate.Range(min=1, max=MAX_CURSOR_LIMIT))
+
+    @ma.validates_schema
+    def _one_cursor(self, data, **kwargs):
+        if "before" in data and "after" in data:
+            raise ma.ValidationError("Give `before` or `after`, not both.", "after")

@@ -11,11 +11,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import MAX_ID, PageQueryArgsSchema, Schema
-from app.core.schemas import EnumField, Id, UTCDateTime
+from app.core.schemas import CursorQueryArgsSchema, EnumField, Id, UTCDateTime
 from app.notifications.models import MAX_DEVICE_TOKEN, Platform
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
 MAX_IDS = 1000
 HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -35,18 +33,10 @@ class NotificationSchema(Schema):
     read_at = UTCDateTime(allow_none=True)
 
 
-class NotificationQueryArgsSchema(Schema):
+class NotificationQueryArgsSchema(CursorQueryArgsSchema):
     """The notification stream as a cursor list; `unread=true` keeps the unread ones."""
 
     unread = fields.Boolean()
-    before = QueryId()
-    after = QueryId()
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
-
-    @ma.validates_schema
-    def _one_cursor(self, data, **kwargs):
-        if "before" in data and "after" in data:
-            raise ma.ValidationError("Give `before` or `after`, not both.", "after")
 
 
 class NotificationReadSchema(Schema):
