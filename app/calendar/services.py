@@ -309,6 +309,24 @@ def with_adherence(assignments: list[PlanAssignment]) -> list[PlanAssignment]:
     return assignments
 
 
+def adherence_by_client(trainer_id: int, client_ids: list[int]) -> dict[int, float | None]:
+    """Adherence % of each client to the plans this trainer assigned them (None: nothing due yet); 2 queries."""
+    from app.calendar import adherence
+
+    stmt = select(PlanAssignment.id, PlanAssignment.user_id).where(
+        PlanAssignment.assigned_by_id == trainer_id, PlanAssignment.user_id.in_(client_ids)
+    )
+    owners = dict(db.session.execute(stmt).all())
+    figures = adherence.figures(list(owners), utcnow()) if owners else {}
+    due: dict[int, int] = {}
+    done: dict[int, int] = {}
+    for assignment_id, (_total, to_date, completed) in figures.items():
+        client_id = owners[assignment_id]
+        due[client_id] = due.get(client_id, 0) + to_date
+        done[client_id] = done.get(client_id, 0) + completed
+    return {cid: (round(100 * done[cid] / due[cid], 1) if due.get(cid) else None) for cid in client_ids}
+
+
 def _plan_titles(assignments: list[PlanAssignment]) -> dict[int, str]:
     from app.workouts.models import Plan
 

@@ -184,6 +184,16 @@ def unread_counts(user: User) -> dict[str, Any]:
     return {"total": sum(by_sender.values()), "by_sender": by_sender}
 
 
+def unread_from(user: User, sender_ids: list[int]) -> dict[int, int]:
+    """Count the user's unread messages from each of `sender_ids` (one query)."""
+    stmt = (
+        select(Message.sender_id, sa.func.count())
+        .where(Message.receiver_id == user.id, Message.read_at.is_(None), Message.sender_id.in_(sender_ids))
+        .group_by(Message.sender_id)
+    )
+    return dict(db.session.execute(stmt).all())
+
+
 def conversations(me: User, pagination: PaginationParameters) -> list[dict[str, Any]]:
     """Return one page of the user's conversations (peer, last message, unread count), most recent first."""
     peer = sa.case((Message.sender_id == me.id, Message.receiver_id), else_=Message.sender_id).label("peer_id")

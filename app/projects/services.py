@@ -347,5 +347,16 @@ def _announce(task: Task, event: str, assigned_by: User | None = None) -> None:
         )
 
 
+def open_task_counts(member_id: int, assignee_ids: list[int]) -> dict[int, int]:
+    """Tasks not Completed assigned to each of `assignee_ids`, in projects `member_id` belongs to (one query)."""
+    mine = select(ProjectMember.project_id).where(ProjectMember.user_id == member_id)
+    stmt = (
+        select(Task.assignee_id, sa.func.count())
+        .where(Task.assignee_id.in_(assignee_ids), Task.status != TaskStatus.COMPLETED, Task.project_id.in_(mine))
+        .group_by(Task.assignee_id)
+    )
+    return dict(db.session.execute(stmt).all())
+
+
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -455,25 +455,32 @@ def latest_measurements(athlete_id: int) -> list[dict[str, Any]]:
 
 
 def dashboard_rows(trainer: User, clients: list[User], now: datetime | None = None) -> list[dict[str, Any]]:
-    """One row per client: last session, sessions this (their) week, open tasks; 3 queries whatever the count."""
+    """One row per client: last session, sessions this (their) week, open tasks, unread messages, adherence.
+
+    Six queries whatever the client count; tasks, messages and plans come from their domains' services.
+    """
+    from app.calendar import services as calendar_services
+    from app.chat import services as chat_services
+    from app.projects import services as projects_services
+
     if not clients:
         return []
     now = now or utcnow()
     ids = [client.id for client in clients]
     last = _last_sessions(ids)
     this_week = _sessions_this_week(clients, now)
-    tasks = _open_tasks(trainer.id, ids)
+    tasks = projects_services.open_task_counts(trainer.id, ids)
+    unread = chat_services.unread_from(trainer, ids)
+    adherence = calendar_services.adherence_by_client(trainer.id, ids)
     return [
         {
             "client": client,
             "timezone": client.timezone,
             "last_session": last.get(client.id),
             "sessions_this_week": this_week.get(client.id, 0),
-            "open_tasks": tasks.get(client.id, 0) if tasks is not None else None,
-            # Chat does not exist yet: no messages, so none unread. Count them here when it lands.
-            "unread_messages": 0,
-            # Plan assignments do not exist yet: nothing to adhere to.
-            "adherence": None,
+            "open_tasks": tasks.get(client.id, 0),
+            "unread_messages": unread.get(client.id, 0),
+            "adherence": adherence.get(client.id),
         }
         for client in clients
     ]
@@ -514,19 +521,4 @@ def _sessions_this_week(clients: list[User], now: datetime) -> dict[int, int]:
             )
         )
     stmt = select(TrainingSession.user_id, sa.func.count()).where(sa.or_(*windows)).group_by(TrainingSession.user_id)
-    return dict(db.session.execute(stmt).all())
-
-
-def _open_tasks(trainer_id: int, ids: list[int]) -> dict[int, int] | None:
-    """Tasks assigned to each client, not Completed, in projects the trainer is a member of (None: no tasks app)."""
-    try:
-        from app.projects.models import ProjectMember, Task, TaskStatus
-    except ImportError:  # pragma: no cover - the projects domain is optional to this one
-        return None
-    mine = select(ProjectMember.project_id).where(ProjectMember.user_id == trainer_id)
-    stmt = (
-        select(Task.assignee_id, sa.func.count())
-        .where(Task.assignee_id.in_(ids), Task.status != TaskStatus.COMPLETED, Task.project_id.in_(mine))
-        .group_by(Task.assignee_id)
-    )
     return dict(db.session.execute(stmt).all())

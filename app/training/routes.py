@@ -158,7 +158,7 @@ class Stats(MethodView):
 @blp.route("/trainers/me/dashboard")
 class TrainerDashboard(MethodView):
     @auth_required("Trainer")
-    @blp.doc(description="`unread_messages` is 0 until chat exists; `adherence` is null until plan assignments do.")
+    @blp.doc(description="`adherence`: % of the sessions due so far in the plans you assigned (null: none due).")
     @blp.response(200, schemas.DashboardRowSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):

@@ -331,5 +331,5 @@ class DashboardRowSchema(Schema):
     open_tasks = fields.Integer(
         allow_none=True, metadata={"description": "Their tasks not Completed, in projects you are a member of."}
     )
-    unread_messages = fields.Integer(metadata={"description": "Always 0 until chat exists."})
-    adherence = fields.Float(allow_none=True, metadata={"description": "null until plan assignments exist."})
+    unread_messages = fields.Integer(metadata={"description": "Messages from this client you have not read."})
+    adherence = fields.Float(allow_none=True, metadata={"description": "% of due plan sessions logged; null: none due."})

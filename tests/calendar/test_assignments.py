@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from app.calendar import visibility
+from app.extensions import db
 from app.workouts.models import Plan, Workout
 from tests.conftest import sql_statements
 from tests.factories import make_event, make_plan, make_session, make_workout
@@ -181,3 +182,19 @@ def test_an_assigned_private_plan_and_its_workouts_become_visible_to_the_client(
     assert workout.id in [w["id"] for w in client.get("/api/workouts", headers=headers).get_json()]
     assert plan.id in [p["id"] for p in client.get("/api/plans", headers=headers).get_json()]
     assert client.get(f"/api/workouts/{workout.id}", headers=login(stranger)).status_code == 404
+
+
+def test_the_trainer_dashboard_shows_adherence_and_unread_messages(client, people, login, plan):
+    from app.chat import services as chat_services
+
+    assign(client, login(people.trainer), plan.id, user_id=people.client.id, start_date=MONDAY)
+    a = plan.schedule[0].workout_id
+    make_session(people.client, datetime(2026, 3, 23, 22, 30, tzinfo=UTC), workout_id=a)
+    for text in ("Done!", "Felt heavy"):
+        chat_services.send_message(people.client, people.trainer.id, text)
+    db.session.commit()
+    with time_machine.travel(datetime(2026, 3, 31, tzinfo=UTC), tick=False):
+        rows = client.get("/api/trainers/me/dashboard", headers=login(people.trainer)).get_json()
+    (row,) = [r for r in rows if r["client"]["id"] == people.client.id]
+    assert row["adherence"] == 33.3
+    assert row["unread_messages"] == 2
