@@ -25,6 +25,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_socket_handlers(app)
+    register_signal_handlers(app)
     register_error_handlers(app)
     register_unit_of_work(app)
     celery_init_app(app)
@@ -98,6 +99,16 @@ def register_socket_handlers(app: Flask) -> None:
     from app.projects import events as projects_events  # noqa: F401 - declares its handlers
 
     sockets.register_handlers(app)
+
+
+def register_signal_handlers(app: Flask) -> None:
+    """Domains that react to another's changes (ARCHITECTURE.md rule 4)."""
+    from app.accounts import signals
+    from app.notifications import services as notifications_services
+    from app.training import services as training_services
+
+    signals.coaching_requested.connect(notifications_services.on_coaching_requested)
+    signals.profile_updated.connect(training_services.on_profile_updated)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -82,6 +82,8 @@ def update_user(actor: User, user: User, changes: dict[str, Any]) -> User:
             setattr(user, field, changes[field])
     for field, value in changes.get("profile", {}).items():
         setattr(user.profile, field, value)
+    if changes.get("profile"):
+        signals.profile_updated.send(current_app._get_current_object(), user_id=user.id, fields=set(changes["profile"]))
     if "trainer" in changes:
         if user.role != Role.TRAINER:
             raise Invalid("Only trainers have a trainer block.", field="trainer")

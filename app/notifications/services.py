@@ -55,6 +55,20 @@ def notify_many(items: list[dict[str, Any]]) -> list[Notification]:
     return notifications
 
 
+def on_coaching_requested(sender: Any, relationship: Any) -> None:
+    """Tell the other party of a new coaching request (a `coaching_request` notification)."""
+    asked_by_trainer = relationship.requested_by_id == relationship.trainer_id
+    asker, other = (
+        (relationship.trainer, relationship.client) if asked_by_trainer else (relationship.client, relationship.trainer)
+    )
+    title = (
+        f"{asker.username} invites you to train with them"
+        if asked_by_trainer
+        else f"{asker.username} asks you to coach them"
+    )
+    notify(other.id, "coaching_request", title, None, {"relationship_id": relationship.id, "from": asker.id})
+
+
 def _enqueue_delivery(notification_ids: list[int]) -> None:
     # Runs after the commit: a broker hiccup is logged, never turned into a failed request.
     from app.notifications import tasks

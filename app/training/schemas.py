@@ -332,4 +332,6 @@ class DashboardRowSchema(Schema):
         allow_none=True, metadata={"description": "Their tasks not Completed, in projects you are a member of."}
     )
     unread_messages = fields.Integer(metadata={"description": "Messages from this client you have not read."})
-    adherence = fields.Float(allow_none=True, metadata={"description": "% of due plan sessions logged; null: none due."})
+    adherence = fields.Float(
+        allow_none=True, metadata={"description": "% of due plan sessions logged; null: none due."}
+    )

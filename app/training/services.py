@@ -304,6 +304,12 @@ def analytics_scope(user_id: int) -> str:
     return f"training:{user_id}"
 
 
+def on_profile_updated(sender: Any, user_id: int, fields: set[str]) -> None:
+    """A new time zone moves the athlete's buckets and days: their cached answers go stale."""
+    if "timezone" in fields:
+        invalidate_analytics(user_id)
+
+
 def invalidate_analytics(user_id: int) -> None:
     """Make the athlete's cached progress and stats answers stale once the transaction commits."""
     response_cache.invalidate(analytics_scope(user_id))

@@ -237,3 +237,15 @@ def test_device_validation(client, user, body, field):
     response = client.post("/api/devices", json=body, headers=bearer(user))
     assert response.status_code == 422
     assert field in response.get_json()["errors"]["json"]
+
+
+def test_a_coaching_request_notifies_the_other_party(client, login, make_user):
+    coach, athlete, kim = make_user(role="Trainer", username="coachsam"), make_user(username="alex"), make_user()
+    assert client.post("/api/coaching", json={"trainer_id": coach.id}, headers=login(athlete)).status_code == 201
+    (note,) = client.get("/api/notifications", headers=login(coach)).get_json()
+    assert (note["type"], note["title"]) == ("coaching_request", "alex asks you to coach them")
+    assert client.get("/api/notifications", headers=login(athlete)).get_json() == []
+    assert client.post("/api/coaching", json={"client_id": kim.id}, headers=login(coach)).status_code == 201
+    (invite,) = client.get("/api/notifications", headers=login(kim)).get_json()
+    assert invite["title"] == "coachsam invites you to train with them"
+    assert invite["data"]["from"] == coach.id

@@ -72,3 +72,30 @@ def test_stats_follow_the_athletes_date_even_when_cached(client, login, people, 
     with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC), tick=False):
         later = client.get(f"/api/users/{people.athlete.id}/stats", headers=headers).get_json()
     assert today != later
+
+
+def test_your_own_cached_progress_needs_no_sql_at_all(client, login, people, squat):
+    _log(people, squat, 100)
+    headers = login(people.athlete)
+    client.get(_progress_url(people, squat), headers=headers)
+    url = _progress_url(people, squat)  # (reading the fixtures' expired attributes would run SQL)
+    with sql_statements() as hit:
+        assert client.get(url, headers=headers).status_code == 200
+    # (the test transaction's savepoints aside: production's commit of an unused session sends nothing)
+    assert [s for s in hit if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))] == []
+
+
+def test_a_new_time_zone_makes_your_cached_buckets_stale(client, login, people, squat):
+    # Sunday 23:30 UTC is already Monday in Auckland: the week bucket moves.
+    make_session(
+        people.athlete,
+        datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
+        [{"exercise_id": squat.id, "reps": 5, "weight_kg": 90}],
+    )
+    headers = login(people.athlete)
+    utc_weeks = client.get(_progress_url(people, squat), headers=headers).get_json()["series"]
+    update = {"profile": {"timezone": "Pacific/Auckland"}}
+    assert client.put("/api/users/me", json=update, headers=headers).status_code == 200
+    auckland_weeks = client.get(_progress_url(people, squat), headers=headers).get_json()["series"]
+    assert [w["period"] for w in utc_weeks] == ["2026-02-23"]
+    assert [w["period"] for w in auckland_weeks] == ["2026-03-02"]
