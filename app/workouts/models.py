@@ -22,16 +22,31 @@ class Visibility(enum.StrEnum):
     PUBLIC = "Public"
 
 
-class Workout(TimestampMixin, db.Model):
-    __tablename__ = "workouts"
+class AuthoredMixin(TimestampMixin):
+    """What workouts and plans share: a titled, authored item with a visibility, archived instead of deleted."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text)
     visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility, "visibility"), default=Visibility.PRIVATE)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workouts.id", ondelete="SET NULL"))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def created_by(self) -> int:
+        """The author's user id."""
+        return self.created_by_id
+
+    @property
+    def archived(self) -> bool:
+        """Tell whether it was deleted while something still used it (kept for history)."""
+        return self.archived_at is not None
+
+
+class Workout(AuthoredMixin, db.Model):
+    __tablename__ = "workouts"
+
+    copied_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workouts.id", ondelete="SET NULL"))
 
     items: Mapped[list[WorkoutItem]] = relationship(
         back_populates="workout",
@@ -47,19 +62,9 @@ class Workout(TimestampMixin, db.Model):
     )
 
     @property
-    def created_by(self) -> int:
-        """The author's user id."""
-        return self.created_by_id
-
-    @property
     def copied_from(self) -> int | None:
         """The id of the workout this one was copied from."""
         return self.copied_from_id
-
-    @property
-    def archived(self) -> bool:
-        """Tell whether the workout was deleted while plans still used it."""
-        return self.archived_at is not None
 
 
 class WorkoutItem(db.Model):
@@ -85,16 +90,10 @@ class WorkoutItem(db.Model):
     __table_args__ = (sa.Index("ix_workout_items_workout_id", "workout_id", "position"),)
 
 
-class Plan(TimestampMixin, db.Model):
+class Plan(AuthoredMixin, db.Model):
     __tablename__ = "plans"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[str | None] = mapped_column(sa.Text)
     weeks: Mapped[int] = mapped_column(sa.SmallInteger)
-    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility, "visibility"), default=Visibility.PRIVATE)
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     schedule: Mapped[list[PlanEntry]] = relationship(
         back_populates="plan",
@@ -108,16 +107,6 @@ class Plan(TimestampMixin, db.Model):
         sa.Index("ix_plans_visibility", "visibility", "created_at"),
         sa.Index("ix_plans_created_at", "created_at", "id"),
     )
-
-    @property
-    def created_by(self) -> int:
-        """The author's user id."""
-        return self.created_by_id
-
-    @property
-    def archived(self) -> bool:
-        """Tell whether the plan was deleted while something (assignments) still used it."""
-        return self.archived_at is not None
 
 
 class PlanEntry(db.Model):
