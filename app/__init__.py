@@ -123,6 +123,8 @@ def register_unit_of_work(app: Flask) -> None:
 
     @app.after_request
     def _close_unit_of_work(response):
+        if not db.session.registry.has():  # the request never touched the database
+            return response
         if response.status_code < 400:
             db.session.commit()
         else:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 from flask.views import MethodView
-from flask_jwt_extended import get_jwt
 
 from app.accounts import schemas
 from app.accounts import services as svc
 from app.core.api import MAX_ID, Blueprint
-from app.core.auth import auth_required, current_user
+from app.core.auth import auth_required, current_claims, current_user
 from app.core.errors import NotFound
 from app.core.pagination import paginate
 from app.extensions import db, limiter
@@ -61,7 +60,7 @@ class TokenRefresh(MethodView):
     def post(self):
         """Trade a refresh token for a new pair; the old refresh token is spent."""
         try:
-            return svc.refresh_tokens(get_jwt())
+            return svc.refresh_tokens(current_claims())
         except svc.RefreshReuse:
             db.session.commit()  # keep the revocation although the answer is an error
             raise
@@ -73,7 +72,7 @@ class Logout(MethodView):
     @blp.response(204)
     def post(self):
         """Revoke this login: its access and refresh tokens stop working."""
-        svc.logout(get_jwt())
+        svc.logout(current_claims())
 
 
 @blp.route("/password/forgot")

@@ -193,6 +193,12 @@ def _token_pair(user: User, session: LoginSession) -> dict[str, Any]:
 REVOKED_KEY = "revoked-login:{}"
 
 
+def revocation_key(payload: dict[str, Any]) -> str | None:
+    """The Redis key that exists while a token's login is revoked; None without Redis or a login id."""
+    sid = payload.get("sid")
+    return REVOKED_KEY.format(sid) if sid and redis_client() is not None else None
+
+
 def is_login_revoked(payload: dict[str, Any]) -> bool:
     """Tell whether a token's login was revoked: a Redis lookup when Redis is there, else the database.
 
@@ -202,9 +208,9 @@ def is_login_revoked(payload: dict[str, Any]) -> bool:
     sid = payload.get("sid")
     if not sid:
         return True
-    client = redis_client()
-    if client is not None:
-        return bool(client.exists(REVOKED_KEY.format(sid)))
+    key = revocation_key(payload)
+    if key is not None:
+        return bool(redis_client().exists(key))
     stmt = select(LoginSession.id).where(
         LoginSession.id == sid, LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow()
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -96,6 +97,25 @@ class MessageSchema(Schema):
     created_at = UTCDateTime()
     read_at = UTCDateTime(allow_none=True)
     is_read = fields.Function(lambda message: message.read_at is not None)
+
+
+def message_payload(message) -> dict:
+    """Dump a message (a model or a row) as MessageSchema does, without marshmallow: the socket hot path."""
+    read_at = message.read_at
+    return {
+        "id": message.id,
+        "sender_id": message.sender_id,
+        "receiver_id": message.receiver_id,
+        "content": message.content,
+        "client_msg_id": message.client_msg_id,
+        "created_at": _iso_utc(message.created_at),
+        "read_at": None if read_at is None else _iso_utc(read_at),
+        "is_read": read_at is not None,
+    }
+
+
+def _iso_utc(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class ConversationSchema(Schema):

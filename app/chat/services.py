@@ -19,69 +19,74 @@ from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.chat import policy
 from app.chat.models import Block, Message
-from app.chat.schemas import MessageSchema
+from app.chat.schemas import message_payload
 from app.core import sockets
+from app.core.sockets import SocketUser
 from app.core.db import utcnow
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db, limiter
 from app.notifications import services as notifications_services
 
-_message_schema = MessageSchema()
-
 # ---- sending
 
 
 def send_message(
-    sender: User, receiver_id: int, content: str, client_msg_id: str | None = None
-) -> tuple[Message, bool]:
+    sender: User | SocketUser, receiver_id: int, content: str, client_msg_id: str | None = None
+) -> tuple[sa.Row | Message, bool]:
     """Store a message and emit it to both users after commit; return it and whether it is new.
 
-    A repeated `client_msg_id` returns the stored message (not stored or emitted again), even when the
-    retry itself would now be refused (rate limit, block).
+    The permission check and the insert are one statement. A repeated `client_msg_id` returns the stored
+    message (not stored or emitted again), even when the retry itself would now be refused (rate limit, block).
     """
     try:
         check_rate(sender.id, "chat-send", current_app.config["CHAT_SEND_RATE"], "Too many messages; slow down.")
-        check_may_message(sender, receiver_id)
+        if receiver_id == sender.id:
+            raise Invalid("You cannot message yourself.", field="receiver_id")
     except AppError:
         stored = _retried(sender.id, client_msg_id, receiver_id, content) if client_msg_id else None
         if stored is None:
             raise
         return stored, False
-    message = _insert(sender.id, receiver_id, content, client_msg_id)
-    if message is None:  # the same client_msg_id was stored first (a retry, or a concurrent duplicate)
-        return _retried(sender.id, client_msg_id, receiver_id, content), False
-    payload = _message_schema.dump(message)
-    sockets.emit_to_user(receiver_id, "message", payload)
-    sockets.emit_to_user(sender.id, "message", payload)
+    message = _insert_if_allowed(sender.id, receiver_id, content, client_msg_id)
+    if message is None:  # refused, or the same client_msg_id was stored first (a retry, a concurrent duplicate)
+        stored = _retried(sender.id, client_msg_id, receiver_id, content) if client_msg_id else None
+        if stored is None:
+            check_may_message(sender, receiver_id)  # raises the refusal's error
+            raise Conflict("Who may message whom changed while sending; try again.")
+        return stored, False
+    sockets.emit_to_users([receiver_id, sender.id], "message", message_payload(message))
     return message, True
 
 
-def check_may_message(sender: User, receiver_id: int) -> None:
+def check_may_message(sender: User | SocketUser, receiver_id: int) -> None:
     """Raise unless `sender` may message `receiver_id` (422 yourself, 404 no such user, 403 not allowed)."""
     if receiver_id == sender.id:
         raise Invalid("You cannot message yourself.", field="receiver_id")
-    facts = policy.pair_facts(sender.id, receiver_id)
-    if facts is None:
+    allowed = policy.may_message(sender.id, receiver_id)
+    if allowed is None:
         raise NotFound("No such user.")
-    if not policy.allows(sender, receiver_id, facts):
+    if not allowed:
         raise Forbidden("You may not message this user.")
 
 
+_SENT_COLUMNS = ("sender_id", "receiver_id", "content", "client_msg_id", "created_at")
+
+
 @functools.cache
-def _insert_statement(dialect: str, idempotent: bool) -> sa.Insert:
-    """INSERT ... RETURNING, built once per dialect (building it cost more than running it)."""
-    columns = ("sender_id", "receiver_id", "content", "client_msg_id", "created_at")
-    values = {name: sa.bindparam(name) for name in columns}
-    if not idempotent:
-        return sa.insert(Message).values(values).returning(Message)
+def _send_statement(dialect: str) -> sa.Insert:
+    """INSERT ... SELECT <the message> WHERE <may message> ON CONFLICT DO NOTHING RETURNING, built once per dialect."""
+    table = Message.__table__
+    values = {name: sa.bindparam(name, type_=table.c[name].type) for name in _SENT_COLUMNS}
+    allowed = sa.select(*values.values()).where(policy.may_message_clause())
+    rows = policy.pair_from(allowed, values["sender_id"], values["receiver_id"])
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Message).values(values).on_conflict_do_nothing(index_elements=["sender_id", "client_msg_id"])
-    return stmt.returning(Message)
+    stmt = insert(table).from_select(_SENT_COLUMNS, rows)
+    return stmt.on_conflict_do_nothing(index_elements=["sender_id", "client_msg_id"]).returning(*table.c)
 
 
-def _insert(sender_id: int, receiver_id: int, content: str, client_msg_id: str | None) -> Message | None:
-    """Store a message in one statement; with a client_msg_id, ON CONFLICT DO NOTHING (None: it exists)."""
-    stmt = _insert_statement(db.session.get_bind().dialect.name, client_msg_id is not None)
+def _insert_if_allowed(sender_id: int, receiver_id: int, content: str, client_msg_id: str | None) -> sa.Row | None:
+    """Store a message if the sender may send it, in one statement; None when refused or the client_msg_id exists."""
+    connection = db.session.connection()  # Core, in the session's transaction: no ORM work on the hot path
     params = {
         "sender_id": sender_id,
         "receiver_id": receiver_id,
@@ -89,7 +94,7 @@ def _insert(sender_id: int, receiver_id: int, content: str, client_msg_id: str |
         "client_msg_id": client_msg_id,
         "created_at": utcnow(),
     }
-    return db.session.scalars(stmt, params).one_or_none()
+    return connection.execute(_send_statement(connection.dialect.name), params).one_or_none()
 
 
 def _retried(sender_id: int, client_msg_id: str, receiver_id: int, content: str) -> Message | None:
@@ -112,7 +117,7 @@ def check_rate(user_id: int, scope: str, rate: str, message: str) -> None:
     raise TooManyRequests(message, headers={"Retry-After": str(retry_after)})
 
 
-def typing(sender: User, to_id: int) -> None:
+def typing(sender: User | SocketUser, to_id: int) -> None:
     """Tell a user you may message that you are typing (not stored; silently dropped beyond the rate)."""
     try:
         check_rate(sender.id, "chat-typing", current_app.config["CHAT_TYPING_RATE"], "Too many typing events.")
@@ -146,30 +151,29 @@ def history(me: User, peer_id: int, before: int | None = None, after: int | None
     return list(db.session.execute(stmt).scalars())
 
 
+_messages = Message.__table__
 _MARK_READ = (
-    sa.update(Message)
+    sa.update(_messages)
     .where(
-        Message.receiver_id == sa.bindparam("reader_id"),
-        Message.sender_id == sa.bindparam("peer_id"),
-        Message.id <= sa.bindparam("up_to"),
-        Message.read_at.is_(None),
+        _messages.c.receiver_id == sa.bindparam("reader_id"),
+        _messages.c.sender_id == sa.bindparam("peer_id"),
+        _messages.c.id <= sa.bindparam("up_to"),
+        _messages.c.read_at.is_(None),
     )
-    .values(read_at=sa.bindparam("now"))
-    .returning(Message.id)
-    .execution_options(synchronize_session=False)
+    .values(read_at=sa.bindparam("now", type_=_messages.c.read_at.type))
+    .returning(_messages.c.id)
 )
 
 
-def mark_read(reader: User, peer_id: int, up_to: int) -> int | None:
+def mark_read(reader: User | SocketUser, peer_id: int, up_to: int) -> int | None:
     """Mark the peer's messages to the reader up to an id as read; emit `messages_read`. Return the last id marked."""
     params = {"reader_id": reader.id, "peer_id": peer_id, "up_to": up_to, "now": utcnow()}
-    marked = list(db.session.execute(_MARK_READ, params).scalars())
+    marked = db.session.connection().execute(_MARK_READ, params).scalars().all()  # Core: no ORM work
     if not marked:
         accounts_services.get_user(peer_id)  # an unknown peer is a 404 (looked up only here, off the common path)
         return None
     receipt = {"by": reader.id, "up_to": max(marked)}
-    sockets.emit_to_user(peer_id, "messages_read", receipt)
-    sockets.emit_to_user(reader.id, "messages_read", receipt)  # the reader's other devices
+    sockets.emit_to_users([peer_id, reader.id], "messages_read", receipt)  # and the reader's other devices
     return receipt["up_to"]
 
 

@@ -1,13 +1,25 @@
-"""Authentication glue: JWT loaders in the API's error shape, the current user, role checks."""
+"""Authentication: bearer tokens verified once per process, the login checked per request, the current user.
+
+flask-jwt-extended issues the tokens and owns their configuration; this module is the one place a request's
+token is read. A token string that verified once (signature, algorithm, claims) is remembered per process
+until it expires, so a repeat request pays a dictionary lookup instead of a signature check; its expiry is
+still checked every time, and whether its login was revoked is asked on every request (`ensure_login_live`)
+— unless the view settles that itself in a round trip it makes anyway (the response cache does).
+"""
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
+from threading import Lock
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, g
-from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+from flask import Flask, current_app, g, jsonify, request
+from flask_jwt_extended import decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import ExpiredSignatureError, InvalidTokenError
 
 from app.core.errors import Forbidden, Unauthorized, error_body
 from app.extensions import jwt
@@ -15,55 +27,167 @@ from app.extensions import jwt
 if TYPE_CHECKING:
     from app.accounts.models import User
 
+MESSAGES = {
+    "missing": "Missing or malformed Authorization header.",
+    "invalid": "The token is invalid.",
+    "expired": "The token has expired.",
+    "revoked": "The token has been revoked.",
+    "gone": "The token's user no longer exists.",
+}
+VERIFIED_TOKENS_KEPT = 4096
 
-def _unauthorized(message: str):
-    from flask import jsonify
 
-    response = jsonify(error_body(401, message))
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = "Bearer"
-    return response
+def unauthorized(reason: str) -> Unauthorized:
+    """The 401 of one of the `MESSAGES`, with the `WWW-Authenticate` challenge."""
+    return Unauthorized(MESSAGES[reason], headers={"WWW-Authenticate": "Bearer"})
 
 
 def register_jwt_loaders(app: Flask) -> None:
-    """Make JWT failures speak the API's error shape and check revocation against login sessions."""
+    """Should a flask-jwt-extended error ever escape (tokens are verified here), it answers in the API's shape."""
+
+    def respond(reason: str):
+        response = jsonify(error_body(401, MESSAGES[reason]))
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    jwt.unauthorized_loader(lambda _reason: respond("missing"))
+    jwt.invalid_token_loader(lambda _reason: respond("invalid"))
+    jwt.expired_token_loader(lambda _header, _payload: respond("expired"))
+    jwt.revoked_token_loader(lambda _header, _payload: respond("revoked"))
+    jwt.user_lookup_error_loader(lambda _header, _payload: respond("gone"))
+
+
+class _VerifiedTokens:
+    """Claims of tokens whose signature verified, per (signing key, token), least recently used dropped."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._claims: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
+        with self._lock:
+            claims = self._claims.get(key)
+            if claims is not None:
+                self._claims.move_to_end(key)
+            return claims
+
+    def put(self, key: tuple[str, str], claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._claims[key] = claims
+            if len(self._claims) > self._size:
+                self._claims.popitem(last=False)
+
+
+_verified = _VerifiedTokens(VERIFIED_TOKENS_KEPT)
+
+
+def verify_token(encoded: str, *, refresh: bool = False) -> dict[str, Any]:
+    """Return the claims of a valid access (or refresh) token; raise the matching 401 otherwise."""
+    config = current_app.config
+    key = (str(config["JWT_SECRET_KEY"]), encoded)
+    claims = _verified.get(key)
+    if claims is None:
+        try:
+            claims = decode_token(encoded)
+        except ExpiredSignatureError as error:
+            raise unauthorized("expired") from error
+        except (InvalidTokenError, JWTExtendedException) as error:  # bad signature, alg "none", malformed
+            raise unauthorized("invalid") from error
+        _verified.put(key, claims)
+    elif claims["exp"] + config.get("JWT_DECODE_LEEWAY", 0) <= time.time():
+        raise unauthorized("expired")
+    if claims.get("type") != ("refresh" if refresh else "access"):
+        raise unauthorized("invalid")
+    return claims
+
+
+def _bearer_token() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "Bearer" or not token.strip():
+        raise unauthorized("missing")
+    return token.strip()
+
+
+def current_claims() -> dict[str, Any] | None:
+    """The verified claims of this request's token, or None outside an authenticated request."""
+    return g.get("jwt_claims")
+
+
+def current_identity() -> str | None:
+    """The user id (`sub`) this request's token names, or None."""
+    claims = current_claims()
+    return claims["sub"] if claims else None
+
+
+def pending_login_check() -> str | None:
+    """The Redis key whose existence means this request's login was revoked, while that is unchecked.
+
+    None when the login is checked already, or cannot be checked with a Redis lookup (no Redis configured).
+    """
     from app.accounts import services as accounts_services
 
-    jwt.unauthorized_loader(lambda reason: _unauthorized("Missing or malformed Authorization header."))
-    jwt.invalid_token_loader(lambda reason: _unauthorized("The token is invalid."))
-    jwt.expired_token_loader(lambda header, payload: _unauthorized("The token has expired."))
-    jwt.revoked_token_loader(lambda header, payload: _unauthorized("The token has been revoked."))
-    jwt.user_lookup_error_loader(lambda header, payload: _unauthorized("The token's user no longer exists."))
-    jwt.needs_fresh_token_loader(lambda header, payload: _unauthorized("A fresh login is needed."))
+    if not g.get("login_unchecked"):
+        return None
+    return accounts_services.revocation_key(g.jwt_claims)
 
-    @jwt.token_in_blocklist_loader
-    def _is_revoked(header: dict, payload: dict) -> bool:
-        return accounts_services.is_login_revoked(payload)
+
+def settle_login_check(revoked: bool) -> None:
+    """Record the answer to `pending_login_check()`: a revoked login ends the request with a 401."""
+    g.login_unchecked = False
+    if revoked:
+        raise unauthorized("revoked")
+
+
+def ensure_login_live() -> None:
+    """Check now, if not yet checked, that this request's login was not revoked (401 if it was)."""
+    from app.accounts import services as accounts_services
+
+    if g.get("login_unchecked"):
+        settle_login_check(accounts_services.is_login_revoked(g.jwt_claims))
 
 
 def current_user() -> User:
     """Return the authenticated user of this request, loaded on first use (401 if they no longer exist)."""
     from app.accounts import services as accounts_services
 
-    identity = get_jwt_identity()
+    identity = current_identity()
     cached = g.get("current_user")
     if cached is not None and cached[0] == identity:
         return cached[1]
+    ensure_login_live()
     user = accounts_services.user_for_identity(identity)
     if user is None:
-        raise Unauthorized("The token's user no longer exists.", headers={"WWW-Authenticate": "Bearer"})
+        raise unauthorized("gone")
     g.current_user = (identity, user)
     return user
 
 
+def authenticate(*, refresh: bool = False, defer_login_check: bool = False) -> dict[str, Any]:
+    """Verify this request's bearer token and remember its claims; check its login unless deferred."""
+    claims = verify_token(_bearer_token(), refresh=refresh)
+    g.jwt_claims = claims
+    g.login_unchecked = True
+    if not (defer_login_check and pending_login_check()):
+        ensure_login_live()
+    return claims
+
+
 def auth_required(*roles: str, refresh: bool = False) -> Callable:
-    """Require a valid access token (or refresh token) and, if given, one of `roles` (else 403)."""
+    """Require a valid access token (or refresh token) and, if given, one of `roles` (else 403).
+
+    A view marked `settles_login_check` (the response cache) answers `pending_login_check()` itself, in the
+    Redis round trip it makes anyway; every other view has the login checked before it runs.
+    """
     allowed = _role_values(roles)
 
     def decorator(fn: Callable) -> Callable:
+        deferred = getattr(fn, "settles_login_check", False) and not allowed
+
         @wraps(fn)
         def wrapper(*args: Any, **kwargs: Any):
-            verify_jwt_in_request(refresh=refresh)
+            authenticate(refresh=refresh, defer_login_check=deferred)
             if allowed and current_user().role.value not in allowed:
                 raise Forbidden("Your role does not allow this action.")
             return fn(*args, **kwargs)

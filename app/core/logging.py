@@ -9,8 +9,9 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
-from flask_jwt_extended import get_jwt_identity
 from pythonjsonlogger.json import JsonFormatter
+
+from app.core.auth import current_identity
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("spotter.access")
@@ -58,6 +59,8 @@ def register_request_logging(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
+        if not access_log.isEnabledFor(logging.INFO):
+            return response
         started = g.get("request_started")
         access_log.info(
             "request",
@@ -74,7 +77,4 @@ def register_request_logging(app: Flask) -> None:
 
 
 def _user_id() -> str | None:
-    try:
-        return get_jwt_identity()
-    except RuntimeError:
-        return None
+    return current_identity()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache, partial, wraps
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,18 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/"
 SESSION_USER_ID = "socket_user_id"
 SESSION_CLAIMS = "socket_token_claims"
-Handler = Callable[["User", Any], dict | None]
+Handler = Callable[[Any, Any], dict | None]
 
-# (event, handler, schema) of every domain handler; registered on the server by `register_handlers`.
-_registry: list[tuple[str, Handler, type[ma.Schema] | None]] = []
+
+@dataclass(frozen=True, slots=True)
+class SocketUser:
+    """The user a socket authenticated as, by id: what a handler declared with `load_user=False` gets."""
+
+    id: int
+
+
+# (event, handler, schema, load_user) of every domain handler; registered on the server by `register_handlers`.
+_registry: list[tuple[str, Handler, type[ma.Schema] | None, bool]] = []
 
 
 def user_room(user_id: int) -> str:
@@ -40,8 +49,9 @@ def user_room(user_id: int) -> str:
 # ---- emitting
 
 
-def emit_to_room(room: str, event: str, payload: Any, *, now: bool = False) -> None:
-    """Emit to a room on every web process, once the current transaction commits (`now=True`: at once)."""
+def emit_to_room(room: str | list[str], event: str, payload: Any, *, now: bool = False) -> None:
+    """Emit to a room (or to several, once per socket) on every web process, once the current transaction
+    commits (`now=True`: at once)."""
     if now:
         _emit(room, event, payload)
     else:
@@ -53,7 +63,13 @@ def emit_to_user(user_id: int, event: str, payload: Any, *, now: bool = False) -
     emit_to_room(user_room(user_id), event, payload, now=now)
 
 
-def _emit(room: str, event: str, payload: Any) -> None:
+def emit_to_users(user_ids: Iterable[int], event: str, payload: Any, *, now: bool = False) -> None:
+    """Emit to every socket of several users in one publish on the message queue (a socket in two of their
+    rooms gets it once), after commit (`now=True`: at once)."""
+    emit_to_room([user_room(user_id) for user_id in user_ids], event, payload, now=now)
+
+
+def _emit(room: str | list[str], event: str, payload: Any) -> None:
     # The change is already committed: a failed emit is logged, never turned into a failed request.
     try:
         _emitter().emit(event, payload, to=room, namespace=NAMESPACE)
@@ -108,24 +124,32 @@ def error_ack(code: int, message: str | None = None, errors: dict | None = None)
 # ---- handlers
 
 
-def on_event(event: str, schema: type[ma.Schema] | None = None) -> Callable[[Handler], Handler]:
-    """Declare a client event handler `fn(user, payload)`; it runs validated, authenticated, in a unit of work."""
+def on_event(
+    event: str, schema: type[ma.Schema] | None = None, *, load_user: bool = True
+) -> Callable[[Handler], Handler]:
+    """Declare a client event handler `fn(user, payload)`; it runs validated, authenticated, in a unit of work.
+
+    `user` is the User row, loaded per event; with `load_user=False` it is a `SocketUser` (the id only), for
+    handlers whose services need no more, so that an event costs no query for the user.
+    """
 
     def decorator(fn: Handler) -> Handler:
-        _registry.append((event, fn, schema))
+        _registry.append((event, fn, schema, load_user))
         if socketio.server is not None:  # declared after the app was built: bind it now too
-            socketio.on_event(event, _wrap(fn, schema), namespace=NAMESPACE)
+            socketio.on_event(event, _wrap(fn, schema, load_user), namespace=NAMESPACE)
         return fn
 
     return decorator
 
 
-def _wrap(fn: Handler, schema: type[ma.Schema] | None) -> Callable[..., dict]:
+def _wrap(fn: Handler, schema_class: type[ma.Schema] | None, load_user: bool) -> Callable[..., dict]:
+    schema = schema_class() if schema_class else None  # one instance: loading keeps no state in it
+
     @wraps(fn)
     def handler(data: Any = None, *_ignored: Any) -> dict:
         try:
-            user = _socket_user()
-            payload = schema().load({} if data is None else data) if schema else data
+            user = _socket_user(load_user)
+            payload = schema.load({} if data is None else data) if schema else data
             result = fn(user, payload)
             db.session.commit()
             return ok_ack(**(result or {}))
@@ -147,13 +171,16 @@ def _wrap(fn: Handler, schema: type[ma.Schema] | None) -> Callable[..., dict]:
     return handler
 
 
-def _socket_user() -> User:
-    """The user of this socket, as long as the login it connected with is not revoked."""
+def _socket_user(load: bool) -> User | SocketUser:
+    """The user of this socket (the row, or with `load=False` the id), as long as its login is not revoked."""
     from app.accounts import services as accounts_services
 
     claims = session.get(SESSION_CLAIMS)
-    revoked = claims is None or accounts_services.is_login_revoked(claims)
-    user = None if revoked else accounts_services.user_for_identity(claims.get("sub"))
+    if claims is None or accounts_services.is_login_revoked(claims):
+        raise Unauthorized("The token has been revoked.")
+    if not load:
+        return SocketUser(session[SESSION_USER_ID])
+    user = accounts_services.user_for_identity(claims.get("sub"))
     if user is None:
         raise Unauthorized("The token has been revoked.")
     return user
@@ -216,5 +243,5 @@ def register_handlers(app: Flask) -> None:
     """Bind the connect handler, every declared domain handler and the unknown-event answer."""
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
     socketio.on_event("*", _on_unknown_event, namespace=NAMESPACE)
-    for event, fn, schema in _registry:
-        socketio.on_event(event, _wrap(fn, schema), namespace=NAMESPACE)
+    for event, fn, schema, load_user in _registry:
+        socketio.on_event(event, _wrap(fn, schema, load_user), namespace=NAMESPACE)

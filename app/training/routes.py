@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_jwt_extended import get_jwt_identity
 
 from app.accounts.models import User
 from app.core.api import MAX_ID, Blueprint
-from app.core.auth import auth_required, current_user
+from app.core.auth import auth_required, current_identity, current_user
 from app.core.errors import NotFound
 from app.core.pagination import paginate
 from app.core.response_cache import cached_response
@@ -113,7 +112,7 @@ class MeasurementById(MethodView):
 
 
 def _progress_key(user_id: str, **kwargs) -> tuple[str, str]:
-    identity = get_jwt_identity()
+    identity = current_identity()
     if user_id in ("me", identity):
         # Your own progress: no SQL to name the answer (a change of your time zone bumps the scope).
         return svc.analytics_scope(int(identity)), ""

@@ -310,6 +310,16 @@ def test_expired_token_is_401(client):
     assert response.get_json()["message"] == "The token has expired."
 
 
+def test_a_token_that_verified_before_still_expires(client):
+    register(client)
+    pair = tokens(client)
+    assert client.get("/api/users/me", headers=bearer(pair["access_token"])).status_code == 200
+    with time_machine.travel(timedelta(minutes=16), tick=False):
+        response = client.get("/api/users/me", headers=bearer(pair["access_token"]))
+    assert response.status_code == 401
+    assert response.get_json()["message"] == "The token has expired."
+
+
 def test_token_without_a_login_session_is_401(app, client, make_user):
     user = make_user()
     with app.app_context():

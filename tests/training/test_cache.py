@@ -99,3 +99,22 @@ def test_a_new_time_zone_makes_your_cached_buckets_stale(client, login, people, 
     auckland_weeks = client.get(_progress_url(people, squat), headers=headers).get_json()["series"]
     assert [w["period"] for w in utc_weeks] == ["2026-02-23"]
     assert [w["period"] for w in auckland_weeks] == ["2026-03-02"]
+
+
+def test_a_revoked_login_hears_401_before_any_permission_answer(client, login, people, squat):
+    _log(people, squat, 100)
+    headers = login(people.stranger)
+    assert client.get(_progress_url(people, squat), headers=headers).status_code == 403
+    assert client.post("/api/logout", headers=headers).status_code == 204
+    for url in (_progress_url(people, squat), f"/api/users/{people.athlete.id}/stats", "/api/users/999999/stats"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 401, url
+        assert response.get_json()["message"] == "The token has been revoked."
+
+
+def test_your_own_cached_progress_is_refused_once_you_log_out(client, login, people, squat):
+    _log(people, squat, 100)
+    headers = login(people.athlete)
+    assert client.get(_progress_url(people, squat), headers=headers).status_code == 200
+    assert client.post("/api/logout", headers=headers).status_code == 204
+    assert client.get(_progress_url(people, squat), headers=headers).status_code == 401
