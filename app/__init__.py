@@ -42,7 +42,8 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.core.auth import register_jwt_loaders
+    from app.core import sockets
+    from app.core.auth import NoCookieSessions, register_jwt_loaders
     from app.extensions import api, cache, db, jwt, limiter, migrate, socketio
 
     if app.config["TRUSTED_PROXY_HOPS"]:
@@ -54,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     jwt.init_app(app)
     register_jwt_loaders(app)
+    app.session_interface = NoCookieSessions()
     cache.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
@@ -63,7 +65,7 @@ def register_extensions(app: Flask) -> None:
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
-        async_mode="threading",
+        async_mode=sockets.async_mode(),
     )
 
 

@@ -17,6 +17,7 @@ from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, jsonify, request
+from flask.sessions import SessionInterface
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import ExpiredSignatureError, InvalidTokenError
@@ -56,6 +57,20 @@ def register_jwt_loaders(app: Flask) -> None:
     jwt.expired_token_loader(lambda _header, _payload: respond("expired"))
     jwt.revoked_token_loader(lambda _header, _payload: respond("revoked"))
     jwt.user_lookup_error_loader(lambda _header, _payload: respond("gone"))
+
+
+class NoCookieSessions(SessionInterface):
+    """Every API request carries a bearer token: there is no cookie session to verify or sign per request.
+
+    (Flask's default would check a signed cookie on every request and every Socket.IO event; Socket.IO keeps
+    its per-socket session itself.)
+    """
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        return None
 
 
 class _VerifiedTokens:

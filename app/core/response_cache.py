@@ -7,7 +7,7 @@ at the time it was built. A write bumps the scope's version after its commit; an
 version is a miss, so no answer is ever served stale, even when a slow request that started before the
 write stores its result after it. A hit costs one Redis round trip and no SQL: the version, the entry
 and — when the cache lives in the app's Redis (`CACHE_REDIS_URL` unset or equal to `REDIS_URL`) — the
-check that the caller's login was not revoked, pipelined together (see `app.core.auth`). Argument parsing
+check that the caller's login was not revoked, in one `MGET` (see `app.core.auth`). Argument parsing
 is skipped on a hit because only valid queries (200 answers) are ever stored.
 """
 
@@ -84,12 +84,9 @@ def _lookup(scope: str, key: str) -> tuple[Any, Any]:
         auth.ensure_login_live()
         return cache.get_many(version_key(scope), key)
     backend = cache.cache
-    with client.pipeline(transaction=False) as pipe:
-        pipe.exists(login_key)
-        pipe.mget(backend.key_prefix + version_key(scope), backend.key_prefix + key)
-        revoked, values = pipe.execute()
-    auth.settle_login_check(bool(revoked))
-    return tuple(backend.serializer.loads(value) for value in values)
+    revoked, version, entry = client.mget(login_key, backend.key_prefix + version_key(scope), backend.key_prefix + key)
+    auth.settle_login_check(revoked is not None)
+    return backend.serializer.loads(version), backend.serializer.loads(entry)
 
 
 def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
