@@ -25,7 +25,26 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=MAX_ID)
 
 
-class StrictParser(FlaskParser):
+class SchemaInstanceParser(FlaskParser):
+    """Build each argument schema once, not on every request (webargs instantiates a class per parse).
+
+    Loading is reentrant in marshmallow 4, so one instance serves every request and thread.
+    """
+
+    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._instances: dict[type[ma.Schema], ma.Schema] = {}
+
+    def _get_schema(self, argmap: typing.Any, req: Request) -> ma.Schema:
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._instances.get(argmap)
+            if schema is None:
+                schema = self._instances[argmap] = argmap()
+            return schema
+        return super()._get_schema(argmap, req)
+
+
+class StrictParser(SchemaInstanceParser):
     """Reject unknown fields in every location and bodies that are not JSON."""
 
     DEFAULT_UNKNOWN_BY_LOCATION: typing.ClassVar[dict[str, str | None]] = dict.fromkeys(
@@ -47,10 +66,26 @@ class Blueprint(flask_smorest.Blueprint):
     """A domain's blueprint: strict parsing and the API's page sizes."""
 
     ARGUMENTS_PARSER = StrictParser()
+    PAGINATION_ARGUMENTS_PARSER = SchemaInstanceParser()
 
     def paginate(self, pager=None, *, page: int = 1, page_size: int = PAGE_SIZE, max_page_size: int = MAX_PAGE_SIZE):
         """Page-number a list: `page` (1-based), `page_size` (default 20, at most 100)."""
         return super().paginate(pager, page=page, page_size=page_size, max_page_size=max_page_size)
+
+    @staticmethod
+    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
+        """flask-smorest's X-Pagination fields, built without a schema per request (the same keys and values)."""
+        if item_count == 0:
+            return {"total": 0, "total_pages": 0}
+        last_page = (item_count - 1) // page_size + 1
+        metadata = {"total": item_count, "total_pages": last_page, "first_page": 1, "last_page": last_page}
+        if page <= last_page:
+            metadata["page"] = page
+            if page > 1:
+                metadata["previous_page"] = page - 1
+            if page < last_page:
+                metadata["next_page"] = page + 1
+        return metadata
 
 
 class Schema(ma.Schema):

@@ -145,7 +145,9 @@ def pending_login_check() -> str | None:
 
     if not g.get("login_unchecked"):
         return None
-    return accounts_services.revocation_key(g.jwt_claims)
+    if "login_check_key" not in g:
+        g.login_check_key = accounts_services.revocation_key(g.jwt_claims)
+    return g.login_check_key
 
 
 def settle_login_check(revoked: bool) -> None:

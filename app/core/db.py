@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 
@@ -89,3 +89,20 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
     session.info.pop(_AFTER_COMMIT_KEY, None)
+
+
+def read_without_transaction(session: Session | scoped_session) -> None:
+    """Run the rest of this unit of work's statements outside a transaction: no BEGIN and COMMIT round trips.
+
+    For views that only read. Under READ COMMITTED (PostgreSQL's default, and ours) every statement sees its
+    own snapshot anyway, so a reader sees exactly what it would inside a transaction, two round trips
+    sooner. Call it before the first query: a session already in a transaction, or bound to a connection
+    (the tests' outer transaction), is left as it is; SQLite is left as it is too.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        return
+    bind = session.get_bind()
+    if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

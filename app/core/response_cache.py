@@ -21,9 +21,10 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, request
+from werkzeug.http import quote_etag
 
 from app.core import auth
-from app.core.db import after_commit
+from app.core.db import after_commit, read_without_transaction
 from app.extensions import cache, db
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,8 @@ def _respond(entry: dict[str, Any]) -> Response:
     response = _not_modified(entry["etag"])
     if response is not None:
         return response
-    response = current_app.response_class(entry["body"], status=200, mimetype="application/json")
-    response.headers.extend(entry["headers"])
-    response.set_etag(entry["etag"])
-    return response
+    headers = {**entry["headers"], "ETag": quote_etag(entry["etag"])}
+    return current_app.response_class(entry["body"], status=200, headers=headers, mimetype="application/json")
 
 
 def _etag(body: bytes, headers: dict[str, str]) -> str:
@@ -111,6 +110,7 @@ def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Calla
                 version = _start_version(scope)
             if entry is not None and entry.get("version") == version:
                 return _respond(entry)
+            read_without_transaction(db.session)  # a cacheable answer is built by reads alone
             response = current_app.make_response(view(*args, **kwargs))
             if response.status_code != 200:
                 return response
