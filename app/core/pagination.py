@@ -16,7 +16,8 @@ def paginate(stmt: sa.Select, pagination: PaginationParameters) -> list[Any]:
     One round trip: the total rides along with every row of the page as an uncorrelated scalar subquery,
     which PostgreSQL counts once (from the index where it can) — cheaper than a window count, which would
     have to fetch every matching row. Only a page past the end, with no row to carry it, costs a second query.
-    (`stmt` may join to-one relations eagerly, not collections: those would multiply the rows.)
+    (`stmt` may join to-one relations eagerly, not collections: those would multiply the rows.) A select of
+    one entity or column gives its values; a select of several columns gives rows (with `_total` as well).
     """
     count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
     page = stmt.add_columns(count.scalar_subquery().label("_total"))
@@ -25,4 +26,6 @@ def paginate(stmt: sa.Select, pagination: PaginationParameters) -> list[Any]:
         pagination.item_count = rows[0][-1]
     else:
         pagination.item_count = db.session.scalar(count) if pagination.first_item else 0
+    if len(stmt.column_descriptions) > 1:
+        return rows
     return [row[0] for row in rows]
