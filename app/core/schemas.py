@@ -12,14 +12,19 @@ from app.core.api import MAX_ID, Schema
 from app.core.time import is_timezone
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """A timestamp as the API writes it, aware UTC: `2026-11-22T14:05:00Z` (a naive value is read as UTC)."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.isoformat().replace("+00:00", "Z")
+
+
 class UTCDateTime(fields.DateTime):
     """ISO 8601 in, aware UTC out as `2026-11-22T14:05:00Z`; naive input is read as UTC."""
 
     def _serialize(self, value: datetime | None, attr, obj, **kwargs):
-        if value is None:
-            return None
-        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-        return value.isoformat().replace("+00:00", "Z")
+        return iso_utc(value)
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         result = super()._deserialize(value, attr, data, **kwargs)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import PageQueryArgsSchema, Schema
-from app.core.schemas import EnumField, Trimmed, UTCDateTime, text
+from app.core.schemas import EnumField, Trimmed, UTCDateTime, iso_utc, text
 from app.exercises.models import Category, Difficulty, Exercise
 
 SORTS = ("name", "-name", "created_at", "-created_at")
@@ -111,11 +110,6 @@ class ExerciseRefSchema(Schema):
 
 
 # ---- hand-written dumps of the hot paths (tests hold them equal to the schemas above)
-
-
-def iso_utc(value: datetime) -> str:
-    """A stored (aware UTC) timestamp as the API writes it: `2026-11-22T14:05:00Z`."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def dump_exercise(exercise: Exercise) -> dict[str, Any]:

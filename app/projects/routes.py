@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from flask import Response, jsonify
 from flask.views import MethodView
 
 from app.core.api import Blueprint
 from app.core.auth import auth_required, current_user
+from app.core.db import read_without_transaction
 from app.core.pagination import paginate
+from app.extensions import db
 from app.projects import schemas
 from app.projects import services as svc
 
@@ -106,8 +109,7 @@ class ProjectTasks(MethodView):
     @blp.paginate()
     def get(self, args, project_id, pagination_parameters):
         """List a project's tasks, filtered and sorted."""
-        me = current_user()
-        return paginate(svc.list_tasks(me, me.timezone, in_project=project_id, **args), pagination_parameters)
+        return _task_page(pagination_parameters, in_project=project_id, **args)
 
     @auth_required()
     @blp.arguments(schemas.TaskCreateSchema)
@@ -125,8 +127,7 @@ class Tasks(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the tasks of every project you belong to, filtered and sorted."""
-        me = current_user()
-        return paginate(svc.list_tasks(me, me.timezone, **args), pagination_parameters)
+        return _task_page(pagination_parameters, **args)
 
     @auth_required()
     @blp.arguments(schemas.TaskCreateInProjectSchema)
@@ -159,3 +160,11 @@ class TaskById(MethodView):
     def delete(self, task_id):
         """Delete a task (Admins or its creator)."""
         svc.delete_task(current_user(), task_id)
+
+
+def _task_page(pagination_parameters, **filters) -> Response:
+    # Reads only: no transaction (two round trips fewer), and the documented TaskSchema dumped by hand.
+    read_without_transaction(db.session)
+    me = current_user()
+    page = paginate(svc.list_tasks(me, me.timezone, **filters), pagination_parameters)
+    return jsonify([schemas.dump_task(task) for task in page])

@@ -8,8 +8,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import PageQueryArgsSchema, Schema
-from app.core.schemas import EnumField, Trimmed, UTCDateTime, text
-from app.exercises.schemas import ExerciseRefSchema, dump_exercise_ref, iso_utc
+from app.core.schemas import EnumField, Trimmed, UTCDateTime, iso_utc, text
+from app.exercises.schemas import ExerciseRefSchema, dump_exercise_ref
 from app.workouts.models import Visibility, Workout, WorkoutItem
 
 MAX_ITEMS = 100

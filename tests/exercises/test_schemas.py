@@ -28,3 +28,6 @@ def test_dump_exercise_equals_the_schema(trainer):
         assert dump_exercise(exercise) == ExerciseSchema().dump(exercise)
         assert dump_exercise_ref(exercise) == ExerciseRefSchema().dump(exercise)
     assert dump_exercise(full)["archived"] is True
+    # the list dumps plain column rows, not ORM objects: the same answer
+    row = db.session.execute(services.search_exercises(q=plain.name)).one()
+    assert dump_exercise(row) == ExerciseSchema().dump(plain)
