@@ -107,10 +107,12 @@ def register_signal_handlers(app: Flask) -> None:
     """Domains that react to another's changes (ARCHITECTURE.md rule 4)."""
     from app.accounts import signals
     from app.notifications import services as notifications_services
+    from app.projects import services as projects_services
     from app.training import services as training_services
 
     signals.coaching_requested.connect(notifications_services.on_coaching_requested)
     signals.profile_updated.connect(training_services.on_profile_updated)
+    signals.profile_updated.connect(projects_services.on_profile_updated)
 
 
 def register_error_handlers(app: Flask) -> None:

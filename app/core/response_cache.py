@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
@@ -126,9 +126,10 @@ def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Calla
     return decorator
 
 
-def invalidate(scope: str) -> None:
-    """Make every cached answer of a scope stale once the current transaction commits."""
-    after_commit(db.session, lambda: bump_version(scope))
+def invalidate(*scopes: str) -> None:
+    """Make every cached answer of these scopes stale once the current transaction commits."""
+    if scopes:
+        after_commit(db.session, lambda: bump_versions(scopes))
 
 
 def _start_version(scope: str) -> int:
@@ -140,14 +141,22 @@ def _start_version(scope: str) -> int:
 
 def bump_version(scope: str) -> None:
     """Move a scope to a new version now (cached answers of older versions are misses)."""
-    key = version_key(scope)
+    bump_versions([scope])
+
+
+def bump_versions(scopes: Iterable[str]) -> None:
+    """Move scopes to new versions now, in one round trip with Redis (a write may touch many users' lists)."""
+    keys = [version_key(scope) for scope in scopes]
     try:
         backend = cache.cache
-        if hasattr(backend, "_write_client"):  # Redis: an atomic INCR on a key that never expires
-            if cache.get(key) is None:
-                _start_version(scope)
-            backend.inc(key)
+        if hasattr(backend, "_write_client"):  # Redis: start a version if the key is gone, then INCR it
+            with backend._write_client.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.set(backend.key_prefix + key, time.time_ns(), nx=True)  # ints are stored as is
+                    pipe.incr(backend.key_prefix + key)
+                pipe.execute()
         else:  # in-process backends (development): their `inc` would give the key the default timeout
-            cache.set(key, (cache.get(key) or time.time_ns()) + 1, timeout=0)
+            for key in keys:
+                cache.set(key, (cache.get(key) or time.time_ns()) + 1, timeout=0)
     except Exception:  # runs after the commit: the write stands, so report rather than fail the request
-        log.exception("could not invalidate cached answers of %s", scope)
+        log.exception("could not invalidate cached answers of %s", keys)

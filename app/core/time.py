@@ -47,3 +47,13 @@ def time_range(
     if start is not None and end is not None and end <= start:
         raise Invalid("`to` is before `from`.", field="to", location="query")
     return start, end
+
+
+def quarter_hour() -> str:
+    """The current UTC quarter-hour (`2026-11-22T18:15`): every zone's local date is constant within it.
+
+    Today's UTC offsets are all whole quarter-hours (Nepal +5:45, Chatham +12:45), so a cached answer that
+    depends on "today" in some zone, keyed by this, is never served past that zone's midnight.
+    """
+    now = utcnow()
+    return now.replace(minute=now.minute - now.minute % 15).strftime("%Y-%m-%dT%H:%M")

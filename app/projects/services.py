@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
-from app.core import sockets
+from app.core import response_cache, sockets
 from app.core.db import after_commit, utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.time import local_today
@@ -92,6 +92,7 @@ def delete_project(actor: User, project_id: int) -> None:
     project = get_project(actor, project_id)
     if not policy.can_delete_project(actor.id, project):
         raise Forbidden("Only the project's owner may delete it.")
+    invalidate_task_lists(project.id)
     db.session.execute(sa.delete(Task).where(Task.project_id == project.id))
     db.session.execute(sa.delete(ProjectMember).where(ProjectMember.project_id == project.id))
     db.session.delete(project)
@@ -158,6 +159,7 @@ def add_member(actor: User, project_id: int, user_id: int, role: MemberRole = Me
     member = ProjectMember(project_id=project_id, user_id=user_id, role=role)
     db.session.add(member)
     db.session.flush()
+    response_cache.invalidate(task_list_scope(user_id))  # the project's tasks join their lists
     return member
 
 
@@ -182,6 +184,7 @@ def remove_member(actor: User, project_id: int, user_id: int) -> None:
     member = _member(project_id, user_id)
     if policy.is_owner_membership(project, user_id):
         raise Forbidden("The project owner cannot be removed.")
+    invalidate_task_lists(project_id)  # the leaver loses the project's tasks; open ones lose their assignee
     # Delete first: it waits for assignments in flight (they share-lock the membership), and the select below
     # then sees the tasks they committed.
     db.session.delete(member)
@@ -277,6 +280,7 @@ def create_task(actor: User, project_id: int, data: dict[str, Any]) -> Task:
     _keep_completed_at(task, now)
     db.session.add(task)
     db.session.flush()
+    invalidate_task_lists(project_id)
     _announce(task, "task_created", assigned_by=actor if task.assignee_id else None)
     return task
 
@@ -294,6 +298,7 @@ def update_task(actor: User, task_id: int, changes: dict[str, Any]) -> Task:
     if not db.session.is_modified(task):
         return task
     db.session.flush()
+    invalidate_task_lists(task.project_id)
     newly_assigned = task.assignee_id is not None and task.assignee_id != previous_assignee
     _announce(task, "task_updated", assigned_by=actor if newly_assigned else None)
     return task
@@ -308,7 +313,29 @@ def delete_task(actor: User, task_id: int) -> None:
     payload = {"id": task.id, "project_id": task.project_id}
     db.session.delete(task)
     db.session.flush()
+    invalidate_task_lists(payload["project_id"])
     sockets.emit_to_room(project_room(payload["project_id"]), "task_deleted", payload)
+
+
+def task_list_scope(user_id: int) -> str:
+    """The response-cache scope of a user's task lists (every project of theirs)."""
+    return f"tasks:{user_id}"
+
+
+def invalidate_task_lists(project_id: int) -> None:
+    """Make the cached task lists of everyone in the project stale once the transaction commits.
+
+    Call it on every change to the project's tasks or members (a user deleted with their tasks' assignee set
+    to NULL by the database must call it too, for each of their projects).
+    """
+    members = db.session.scalars(select(ProjectMember.user_id).where(ProjectMember.project_id == project_id))
+    response_cache.invalidate(*(task_list_scope(user_id) for user_id in members))
+
+
+def on_profile_updated(sender: Any, user_id: int, fields: set[str]) -> None:
+    """A new time zone moves the user's "today": their cached task lists go stale."""
+    if "timezone" in fields:
+        response_cache.invalidate(task_list_scope(user_id))
 
 
 def _check_assignee(project_id: int, user_id: int) -> None:
