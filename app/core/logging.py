@@ -51,8 +51,8 @@ def register_request_logging(app: Flask) -> None:
 
     @app.before_request
     def _start() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        incoming = request.headers.get("X-Request-ID")
+        g.request_id = incoming if incoming and REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
     @app.after_request

@@ -39,12 +39,13 @@ def version_key(scope: str) -> str:
 
 
 def _entry_key(scope: str, vary: str) -> str:
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
+    # The raw query's parameters, sorted: the same query in another order is the same entry.
+    query = "&".join(sorted(request.query_string.decode("latin-1").split("&")))
     return f"{scope}:{request.path}?{query}" + (f"|{vary}" if vary else "")
 
 
 def _not_modified(etag: str) -> Response | None:
-    if request.if_none_match and request.if_none_match.contains_weak(etag):
+    if "If-None-Match" in request.headers and request.if_none_match.contains_weak(etag):
         response = current_app.response_class(status=304)
         response.set_etag(etag)
         return response
@@ -70,9 +71,9 @@ def _shared_redis():
     """The cache's Redis client when it is the app's Redis too (revocation keys live there), else None."""
     config = current_app.config
     backend = cache.cache
-    if not hasattr(backend, "_read_client") or config.get("CACHE_REDIS_URL") != config.get("REDIS_URL"):
+    if config.get("CACHE_REDIS_URL") != config.get("REDIS_URL"):
         return None
-    return backend._read_client
+    return getattr(backend, "_read_client", None)
 
 
 def _lookup(scope: str, key: str) -> tuple[Any, Any]:
