@@ -26,6 +26,6 @@ def paginate(stmt: sa.Select, pagination: PaginationParameters) -> list[Any]:
         pagination.item_count = rows[0][-1]
     else:
         pagination.item_count = db.session.scalar(count) if pagination.first_item else 0
-    if len(stmt.column_descriptions) > 1:
+    if rows and len(rows[0]) > 2:  # several columns, then the total
         return rows
     return [row[0] for row in rows]
