@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Paired bench: Spotter and the shared reference's raw psycopg list served side by side (both gunicorn -w 2
+# sync), measured in alternating short wrk bursts, so both see the same machine. Noise on this shared 2-core
+# machine moves a single 10 s figure by +-50%; the median of per-round ratios is what to quote.
+#
+#   bash bench/paired.sh                                     # the cached exercise list vs the raw list
+#   ROUNDS=8 DUR=4s bash bench/paired.sh exercises_filtered tasks_overdue_mine progress_weekly
+#   CACHE_TYPE=NullCache bash bench/paired.sh exercises_filtered    # the uncached list
+#   bash bench/paired.sh ping                                 # our /healthz against the reference's bare ping
+# Needs the bench database prepared by bench/run.sh (SEEDERS=library,tasks,training) and wrk.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+REF="$ROOT/../shared/bench"
+ROUNDS="${ROUNDS:-6}"
+DUR="${DUR:-4s}"
+CONC="${CONC:-16}"
+PORT="${PORT:-18930}"
+REF_PORT=$((PORT + 1))
+OUT="$ROOT/bench/out"
+SCENARIOS=("${@:-exercises_filtered}")
+
+export SPOTTER_ENV=production
+export DATABASE_URL="${BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/spotter_bench}"
+export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/11}"
+export SECRET_KEY=bench-secret JWT_SECRET_KEY=bench-jwt-secret-of-at-least-32-bytes
+export RATELIMIT_ENABLED=false LOG_LEVEL="${LOG_LEVEL:-WARNING}"
+export BENCH_PG_DSN=postgresql://postgres@127.0.0.1:5432/bench_limit BENCH_POOL_MAX=2
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; }
+trap cleanup EXIT
+wait_port() {
+  for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "port $1 never opened" >&2; return 1
+}
+rps() { # url [wrk args...] -> requests/s of one burst
+  local url="$1"; shift
+  timeout 60 wrk -t2 -c"$CONC" -d"$DUR" "$@" "$url" 2>/dev/null | awk '/^Requests\/sec:/ {print $2}'
+}
+
+"$VENV/bin/python" "$ROOT/bench/prepare.py" --with "${SEEDERS:-tasks}" >/dev/null 2>&1 || exit 1
+psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname='bench_limit'" | grep -q 1 \
+  || createdb -h 127.0.0.1 -U postgres bench_limit
+(cd "$REF" && "$VENV/bin/python" limit_app.py seed >/dev/null) || exit 1
+
+(cd "$ROOT" && exec timeout 900 "$VENV/bin/gunicorn" -w 2 -k sync -b "127.0.0.1:$PORT" --log-level warning \
+  wsgi:app >"$OUT/paired-spotter.log" 2>&1) &
+PIDS+=($!)
+(cd "$REF" && exec timeout 900 "$VENV/bin/gunicorn" -w 2 -k sync -b "127.0.0.1:$REF_PORT" --log-level warning \
+  limit_app:app >"$OUT/paired-ref.log" 2>&1) &
+PIDS+=($!)
+wait_port "$PORT" && wait_port "$REF_PORT" || exit 1
+
+BASE="http://127.0.0.1:$PORT"
+RAW="http://127.0.0.1:$REF_PORT/raw/exercises?limit=20&category=cardio"
+RAW_PING="http://127.0.0.1:$REF_PORT/raw/ping"
+AUTH=(-H "Authorization: Bearer $(cat "$OUT/token")")
+TASKS_AUTH=(-H "Authorization: Bearer $(cat "$OUT/tasks_token" 2>/dev/null)")
+url_of() {
+  case "$1" in
+    exercises_filtered) echo "$BASE/api/exercises?category=Strength&difficulty_level=Intermediate&page_size=20" ;;
+    exercises_search) echo "$BASE/api/exercises?q=press" ;;
+    tasks_overdue_mine) echo "$BASE/api/tasks?due=overdue&assignee=me&sort=due_date" ;;
+    progress_weekly) echo "$BASE/api/users/$(cat "$OUT/bench_user_id")/progress/exercises/$(cat "$OUT/progress_exercise_id")?bucket=week" ;;
+    stats) echo "$BASE/api/users/$(cat "$OUT/bench_user_id")/stats" ;;
+    ping) echo "$BASE/healthz" ;;
+    *) echo "unknown scenario $1" >&2; return 1 ;;
+  esac
+}
+auth_of() { [ "$1" = tasks_overdue_mine ] && echo tasks || echo main; }
+
+echo "# paired bench $(date -u +%FT%TZ) on $(nproc) cores: $ROUNDS rounds of wrk -t2 -c$CONC -d$DUR, alternating;" \
+  "CACHE_TYPE=${CACHE_TYPE:-RedisCache}"
+timeout 20 wrk -t2 -c"$CONC" -d2s "$RAW" >/dev/null 2>&1
+for s in "${SCENARIOS[@]}"; do
+  url="$(url_of "$s")" || continue
+  if [ "$(auth_of "$s")" = tasks ]; then hdr=("${TASKS_AUTH[@]}"); else hdr=("${AUTH[@]}"); fi
+  timeout 20 wrk -t2 -c"$CONC" -d2s "${hdr[@]}" "$url" >/dev/null 2>&1  # warm-up (fills the cache)
+  ratios=()
+  for round in $(seq 1 "$ROUNDS"); do
+    ours="$(rps "$url" "${hdr[@]}")"
+    if [ "$s" = ping ]; then raw="$(rps "$RAW_PING")"; else raw="$(rps "$RAW")"; fi
+    ratio="$(awk -v a="$ours" -v b="$raw" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    ratios+=("$ratio")
+    printf "%-20s round %d: %9s req/s vs raw %9s req/s  ratio %s\n" "$s" "$round" "$ours" "$raw" "$ratio"
+  done
+  printf "%-20s median ratio %s (min %s, max %s)\n" "$s" \
+    "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')" \
+    "$(printf '%s\n' "${ratios[@]}" | sort -n | head -1)" "$(printf '%s\n' "${ratios[@]}" | sort -n | tail -1)"
+done
+grep -q Traceback "$OUT/paired-spotter.log" && echo "(tracebacks in $OUT/paired-spotter.log)"
+exit 0
