@@ -45,7 +45,7 @@ def _entry_key(scope: str, vary: str) -> str:
 
 
 def _not_modified(etag: str) -> Response | None:
-    if "If-None-Match" in request.headers and request.if_none_match.contains_weak(etag):
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(etag):
         response = current_app.response_class(status=304)
         response.set_etag(etag)
         return response
@@ -57,7 +57,7 @@ def _respond(entry: dict[str, Any]) -> Response:
     if response is not None:
         return response
     headers = {**entry["headers"], "ETag": quote_etag(entry["etag"])}
-    return current_app.response_class(entry["body"], status=200, headers=headers, mimetype="application/json")
+    return current_app.response_class(entry["body"], status=200, headers=headers, content_type="application/json")
 
 
 def _etag(body: bytes, headers: dict[str, str]) -> str:
