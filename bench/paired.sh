@@ -9,39 +9,23 @@
 #   bash bench/paired.sh ping                                 # our /healthz against the reference's bare ping
 # Needs the bench database prepared by bench/run.sh (SEEDERS=library,tasks,training) and wrk.
 set -uo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-VENV="${VENV:-$ROOT/.venv}"
+source "$(dirname "$0")/common.sh"
 REF="$ROOT/../shared/bench"
 ROUNDS="${ROUNDS:-6}"
 DUR="${DUR:-4s}"
 CONC="${CONC:-16}"
 PORT="${PORT:-18930}"
 REF_PORT=$((PORT + 1))
-OUT="$ROOT/bench/out"
 SCENARIOS=("${@:-exercises_filtered}")
-
-export SPOTTER_ENV=production
-export DATABASE_URL="${BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/spotter_bench}"
-export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/11}"
-export SECRET_KEY=bench-secret JWT_SECRET_KEY=bench-jwt-secret-of-at-least-32-bytes
-export RATELIMIT_ENABLED=false LOG_LEVEL="${LOG_LEVEL:-WARNING}"
 export BENCH_PG_DSN=postgresql://postgres@127.0.0.1:5432/bench_limit BENCH_POOL_MAX=2
 
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; }
-trap cleanup EXIT
-wait_port() {
-  for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
-  echo "port $1 never opened" >&2; return 1
-}
 rps() { # url [wrk args...] -> requests/s of one burst
   local url="$1"; shift
   timeout 60 wrk -t2 -c"$CONC" -d"$DUR" "$@" "$url" 2>/dev/null | awk '/^Requests\/sec:/ {print $2}'
 }
 
 "$VENV/bin/python" "$ROOT/bench/prepare.py" --with "${SEEDERS:-tasks}" >/dev/null 2>&1 || exit 1
-psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname='bench_limit'" | grep -q 1 \
-  || createdb -h 127.0.0.1 -U postgres bench_limit
+ensure_db bench_limit
 (cd "$REF" && "$VENV/bin/python" limit_app.py seed >/dev/null) || exit 1
 
 (cd "$ROOT" && exec timeout 900 "$VENV/bin/gunicorn" -w 2 -k sync -b "127.0.0.1:$PORT" --log-level warning \

@@ -8,9 +8,7 @@
 #   REFERENCE=0 bash bench/run.sh              # skip the reference
 # Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, DUR (10s), CONC (16), WORKERS (2), WORKER_CLASS (sync|gthread), PORT.
 set -uo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-VENV="${VENV:-$ROOT/.venv}"
-PY="$VENV/bin/python"
+source "$(dirname "$0")/common.sh"
 DUR="${DUR:-10s}"
 CONC="${CONC:-16}"
 PORT="${PORT:-18900}"
@@ -18,28 +16,6 @@ WORKERS="${WORKERS:-2}"
 WORKER_CLASS="${WORKER_CLASS:-sync}"
 SCENARIOS="${SCENARIOS:-users_me login}"
 SEEDERS="${SEEDERS:-}"
-OUT="$ROOT/bench/out"
-mkdir -p "$OUT"
-
-export SPOTTER_ENV=production
-export DATABASE_URL="${BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/spotter_bench}"
-export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/11}"
-export SECRET_KEY=bench-secret JWT_SECRET_KEY=bench-jwt-secret-of-at-least-32-bytes
-export RATELIMIT_ENABLED=false LOG_LEVEL="${LOG_LEVEL:-WARNING}"
-
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
-db_name="${DATABASE_URL##*/}"
-psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname='$db_name'" | grep -q 1 \
-  || createdb -h 127.0.0.1 -U postgres "$db_name"
-
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; }
-trap cleanup EXIT
-
-wait_port() {
-  for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
-  echo "port $1 never opened" >&2; return 1
-}
 
 run_wrk() { # label url [wrk args...]
   local label="$1" url="$2"; shift 2
@@ -84,8 +60,7 @@ REF="$ROOT/../shared/bench"
 if [ "${REFERENCE:-1}" = 1 ] && [ -f "$REF/run_limit.sh" ]; then
   echo
   echo "# reference (shared/bench, sync workers) in the same run"
-  psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname='bench_limit'" | grep -q 1 \
-    || createdb -h 127.0.0.1 -U postgres bench_limit
+  ensure_db bench_limit
   BENCH_PG_DSN=postgresql://postgres@127.0.0.1:5432/bench_limit VENV="$VENV" VARIANTS=sync SKIP_SIO=1 \
     DUR="$DUR" CONC="$CONC" PORT=$((PORT + 10)) OUTDIR="$OUT/ref" bash "$REF/run_limit.sh" | tee "$OUT/ref.txt"
   raw=$(awk '/raw psycopg exercises/ {print $5}' "$OUT/ref.txt")
