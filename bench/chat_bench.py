@@ -14,6 +14,8 @@ Prints, per run: messages sent and delivered, delivered msgs/s, and p50/p99/max 
   delivery  (send -> the peer's `message` / `said`),
   ack       (send -> the server's ack to the sender),
   receipt   (send -> the sender gets the peer's read receipt).
+and the CPU seconds used while the clients were sending by the servers (SERVER_PIDS and their children),
+PostgreSQL, Redis and the whole machine, with how many PostgreSQL sessions were opened meanwhile.
 Every wait is bounded; the run stops by itself. Env: DUR (20), PROCS (2), PAIRS (100), DRAIN_S (5).
 """
 
@@ -257,6 +259,82 @@ def worker(mode: str, url_a: str, url_b: str, first: int, last: int, start_at: f
         )
 
 
+# ---- CPU accounting (Linux /proc)
+
+
+class CpuMeter:
+    """CPU seconds used by the server processes, PostgreSQL, Redis and the machine between two samples."""
+
+    HZ = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server_pids: list[int]):
+        self.server_pids = server_pids
+        self.samples: list[dict[str, float]] = []
+
+    def sample(self) -> None:
+        stats = _process_stats()
+        servers = _descendants(self.server_pids, stats)
+        with open("/proc/stat") as f:
+            cpu = [int(v) for v in f.readline().split()[1:]]
+        self.samples.append(
+            {
+                "time": time.time(),
+                "servers": sum(stats[pid][1] for pid in servers) / self.HZ,
+                "postgres": sum(t for comm, t, _ in stats.values() if comm == "postgres") / self.HZ,
+                "redis": sum(t for comm, t, _ in stats.values() if comm == "redis-server") / self.HZ,
+                "machine": sum(cpu[i] for i in (0, 1, 2, 5, 6, 7)) / self.HZ,
+                "sessions": _pg_sessions(),
+            }
+        )
+
+    def report(self, messages: int) -> str:
+        first, last = self.samples[0], self.samples[-1]
+        used = {key: last[key] - first[key] for key in first}
+        rest = used["machine"] - used["servers"] - used["postgres"] - used["redis"]
+        return (
+            f"    cpu       while sending: servers {used['servers']:.1f} s ({used['servers'] * 1000 / messages:.2f} ms"
+            f" per message), postgres {used['postgres']:.1f} s, redis {used['redis']:.1f} s, clients and the rest"
+            f" {rest:.1f} s; machine {used['machine']:.1f} of {used['time'] * os.cpu_count():.1f} core-s;"
+            f" {used['sessions']:.0f} PostgreSQL sessions opened"
+        )
+
+
+def _process_stats() -> dict[int, tuple[str, int, int]]:
+    """pid -> (command, user + system clock ticks, parent pid) of every process."""
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue  # exited meanwhile
+        comm, fields = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
+        stats[int(entry)] = (comm, int(fields[11]) + int(fields[12]), int(fields[1]))
+    return stats
+
+
+def _descendants(roots: list[int], stats: dict[int, tuple[str, int, int]]) -> set[int]:
+    found, frontier = set(), set(roots)
+    while frontier:
+        found |= frontier
+        frontier = {pid for pid, (_, _, parent) in stats.items() if parent in frontier} - found
+    return found & stats.keys()
+
+
+def _pg_sessions() -> float:
+    """Sessions ever opened on the bench database (a pool that churns connections shows here)."""
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return 0.0
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        row = conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()").fetchone()
+    return float(row[0]) - 1  # not counting this one
+
+
 # ---- orchestration
 
 
@@ -275,6 +353,9 @@ def run(mode: str, url_a: str, url_b: str, label: str) -> None:
         )
         for lo, hi in bounds
     ]
+    meter = CpuMeter([int(pid) for pid in os.environ.get("SERVER_PIDS", "").split()])
+    timer = threading.Thread(target=_measure_window, args=(meter, start_at, duration), daemon=True)
+    timer.start()
     results = []
     for child in children:
         out, _ = child.communicate(timeout=duration + 120)
@@ -298,6 +379,17 @@ def run(mode: str, url_a: str, url_b: str, label: str) -> None:
     for name, values in (("delivery", delivery), ("ack", ack), ("receipt", receipt)):
         p50, p99, top = pct(values, 50), pct(values, 99), pct(values, 100)
         print(f"    {name:<9} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {top:7.2f} ms   (n={len(values)})")
+    timer.join(timeout=5)
+    if len(meter.samples) == 2:
+        print(meter.report(sent))
+
+
+def _measure_window(meter: CpuMeter, start_at: float, duration: int) -> None:
+    """Sample CPU when the clients start sending and when they stop."""
+    time.sleep(max(0.0, start_at - time.time()))
+    meter.sample()
+    time.sleep(duration)
+    meter.sample()
 
 
 def pct(values: list[float], p: float) -> float:

@@ -10,6 +10,7 @@
 # Needs the bench database prepared by bench/run.sh (SEEDERS=library,tasks,training) and wrk.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
+need_wrk
 REF="$ROOT/../shared/bench"
 ROUNDS="${ROUNDS:-6}"
 DUR="${DUR:-4s}"

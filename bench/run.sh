@@ -9,6 +9,7 @@
 # Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, DUR (10s), CONC (16), WORKERS (2), WORKER_CLASS (sync|gthread), PORT.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
+need_wrk
 DUR="${DUR:-10s}"
 CONC="${CONC:-16}"
 PORT="${PORT:-18900}"

@@ -1,8 +1,9 @@
 """A live Spotter server process for tests that need real sockets, and real python-socketio clients for it.
 
-The server is gunicorn (`-k gthread -w 1`, as in production) running `create_app('testing')` on the same
-test database and Redis as the test process, with the Redis message queue on a channel of its own. Tests
-that use it are marked `@pytest.mark.live`, so the data they create is really committed.
+The server is gunicorn (`-k gevent -w 1` as the Procfile's web process, or `-k gthread` as `make run`)
+running `create_app('testing')` on the same test database and Redis as the test process, with the Redis
+message queue on a channel of its own. Tests that use it are marked `@pytest.mark.live`, so the data they
+create is really committed.
 """
 
 from __future__ import annotations
@@ -129,8 +130,16 @@ class SocketRecorder:
             self.client.disconnect()
 
 
-def start_live_server(app, **extra_env: str) -> LiveServer:
-    """Start gunicorn serving the app in testing mode (plus `extra_env`) and wait until `/healthz` answers."""
+# Gunicorn worker arguments: gevent is what the Procfile's web process runs; gthread what `make run` runs.
+WORKERS = {
+    "gevent": ["-k", "gevent", "-w", "1", "--worker-connections", "100"],
+    "gthread": ["-k", "gthread", "-w", "1", "--threads", "16"],
+}
+
+
+def start_live_server(app, worker: str = "gevent", **extra_env: str) -> LiveServer:
+    """Start gunicorn (`worker`: a key of WORKERS) serving the app in testing mode (plus `extra_env`) and wait
+    until `/healthz` answers."""
     port = free_port()
     log_file = tempfile.NamedTemporaryFile(prefix="spotter-live-", suffix=".log", delete=False)  # noqa: SIM115
     env = live_env(app, **extra_env)
@@ -138,12 +147,7 @@ def start_live_server(app, **extra_env: str) -> LiveServer:
         sys.executable,
         "-m",
         "gunicorn",
-        "-k",
-        "gthread",
-        "-w",
-        "1",
-        "--threads",
-        "16",
+        *WORKERS[worker],
         "-b",
         f"127.0.0.1:{port}",
         "--graceful-timeout",

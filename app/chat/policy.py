@@ -1,4 +1,4 @@
-"""Who may message whom (API.md §5): the rule, written once in SQL so that sending can check it and store in one statement."""
+"""Who may message whom (API.md §5): one rule, in SQL, so that sending checks it and stores in one statement."""
 
 from __future__ import annotations
 

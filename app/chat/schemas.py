@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -12,7 +11,7 @@ from app.accounts.schemas import UserRefSchema
 from app.chat.models import MAX_CLIENT_MSG_ID, MAX_CONTENT
 from app.core.api import MAX_ID, PageQueryArgsSchema, Schema
 from app.core.errors import AppError
-from app.core.schemas import CursorQueryArgsSchema, Id, Trimmed, UTCDateTime
+from app.core.schemas import CursorQueryArgsSchema, Id, Trimmed, UTCDateTime, iso_utc
 
 
 def QueryId(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory
@@ -108,14 +107,10 @@ def message_payload(message) -> dict:
         "receiver_id": message.receiver_id,
         "content": message.content,
         "client_msg_id": message.client_msg_id,
-        "created_at": _iso_utc(message.created_at),
-        "read_at": None if read_at is None else _iso_utc(read_at),
+        "created_at": iso_utc(message.created_at),
+        "read_at": iso_utc(read_at),
         "is_read": read_at is not None,
     }
-
-
-def _iso_utc(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class ConversationSchema(Schema):

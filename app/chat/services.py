@@ -21,9 +21,9 @@ from app.chat import policy
 from app.chat.models import Block, Message
 from app.chat.schemas import message_payload
 from app.core import sockets
-from app.core.sockets import SocketUser
 from app.core.db import utcnow
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from app.core.sockets import SocketUser
 from app.extensions import db, limiter
 from app.notifications import services as notifications_services
 

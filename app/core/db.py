@@ -94,7 +94,8 @@ def _drop_after_commit(session: Session) -> None:
 def read_without_transaction(session: Session | scoped_session) -> None:
     """Run the rest of this unit of work's statements outside a transaction: no BEGIN and COMMIT round trips.
 
-    For views that only read. Under READ COMMITTED (PostgreSQL's default, and ours) every statement sees its
+    For units of work that only read, or change the database in one statement (atomic by itself: the
+    single-statement Socket.IO events). Under READ COMMITTED (PostgreSQL's default, and ours) every statement sees its
     own snapshot anyway, so a reader sees exactly what it would inside a transaction, two round trips
     sooner. Call it before the first query: a session already in a transaction, or bound to a connection
     (the tests' outer transaction), is left as it is; SQLite is left as it is too.

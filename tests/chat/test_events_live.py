@@ -25,8 +25,14 @@ SECOND_SERVER_SEND_RATE = "20 per 10 seconds"
 
 @pytest.fixture(scope="module")
 def second_server(app, live_server):
-    """Another web process on the same database and message-queue channel, with chat rate limits on."""
-    server = live.start_live_server(app, RATELIMIT_ENABLED="true", CHAT_SEND_RATE=SECOND_SERVER_SEND_RATE)
+    """Another web process on the same database and message-queue channel, with chat rate limits on.
+
+    It runs threads (as `make run` does) where the first runs gevent (as the Procfile does): messages cross
+    between the two Socket.IO modes too.
+    """
+    server = live.start_live_server(
+        app, worker="gthread", RATELIMIT_ENABLED="true", CHAT_SEND_RATE=SECOND_SERVER_SEND_RATE
+    )
     try:
         yield server
     finally:

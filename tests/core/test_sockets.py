@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import marshmallow as ma
@@ -18,7 +21,7 @@ from app.notifications import services as notifications_services
 from app.notifications.models import Notification
 from app.projects.models import ProjectMember
 from tests.factories import make_project, make_user
-from tests.live import live_server_fixture  # noqa: F401 - the live_server fixture
+from tests.live import ROOT, live_server_fixture  # noqa: F401 - the live_server fixture
 from tests.projects.conftest import bearer
 
 
@@ -158,6 +161,49 @@ def test_events_after_logout_are_refused_with_401(client, connect):
     assert ack == {"ok": False, "error": {"code": 401, "message": "The token has been revoked."}}
 
 
+REVOKED = {"ok": False, "error": {"code": 401, "message": "The token has been revoked."}}
+
+
+def test_a_revocation_reported_by_redis_outlives_its_key(app, client, connect):
+    """Events read revocations from Redis's reports: even once the revoked-login key expired, still refused."""
+    user = make_user()
+    token = token_of(user)
+    socket = connect(token)
+    assert socket.emit("test_echo", {"text": "x"}, callback=True)["ok"] is True  # asked Redis once
+    assert client.post("/api/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    _redis(app).delete(accounts_services.revocation_key(_decoded(token)))  # as when its TTL runs out
+    assert socket.emit("test_echo", {"text": "x"}, callback=True) == REVOKED
+
+
+def test_without_the_tracking_connection_events_ask_redis(app, client, connect):
+    user, other = make_user(), make_user()
+    token, other_token = token_of(user), token_of(other)
+    socket, other_socket = connect(token), connect(other_token)
+    assert socket.emit("test_echo", {"text": "x"}, callback=True)["ok"] is True
+    watch = app.extensions["revocation_watch"]
+    watch.RETRY_SECONDS = 0
+    try:
+        for tracking_client in _redis(app).client_list():
+            if "t" in tracking_client["flags"]:
+                _redis(app).client_kill_filter(_id=tracking_client["id"])
+        # Revoked while no reports can arrive: the next event asks Redis, and so does every event of a new
+        # tracking session until its login was asked about in it.
+        assert client.post("/api/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+        assert socket.emit("test_echo", {"text": "x"}, callback=True) == REVOKED
+        assert other_socket.emit("test_echo", {"text": "x"}, callback=True)["ok"] is True
+        assert socket.emit("test_echo", {"text": "x"}, callback=True) == REVOKED
+        assert client.post("/api/logout", headers={"Authorization": f"Bearer {other_token}"}).status_code == 204
+        assert other_socket.emit("test_echo", {"text": "x"}, callback=True) == REVOKED
+    finally:
+        watch.RETRY_SECONDS = type(watch).RETRY_SECONDS
+
+
+def _redis(app):
+    import redis
+
+    return redis.Redis.from_url(app.config["REDIS_URL"])
+
+
 # ---- the handler wrapper
 
 
@@ -243,6 +289,16 @@ def test_emits_wait_for_the_commit_and_are_dropped_on_rollback(connect):
     assert events(socket, "ping") == [{"n": 3}]
 
 
+def test_emit_to_users_reaches_each_socket_once(connect):
+    sender, receiver, outsider = make_user(), make_user(), make_user()
+    sockets_of = {user: connect(token_of(user)) for user in (sender, receiver, outsider)}
+    second_device = connect(token_of(sender))
+    sockets.emit_to_users([receiver.id, sender.id, sender.id], "ping", {"n": 1}, now=True)
+    for user, expected in ((sender, [{"n": 1}]), (receiver, [{"n": 1}]), (outsider, [])):
+        assert events(sockets_of[user], "ping") == expected
+    assert events(second_device, "ping") == [{"n": 1}]
+
+
 def test_remove_user_from_room(connect):
     user = make_user()
     socket = connect(token_of(user))
@@ -257,6 +313,65 @@ def test_remove_user_from_room(connect):
 def _sid_of(user) -> str:
     (sid, _eio_sid), *_ = socketio.server.manager.get_participants("/", sockets.user_room(user.id))
     return sid
+
+
+# ---- concurrency: threads, or gevent when gunicorn's gevent worker has monkey-patched the process
+
+
+def test_threads_unless_gevent_patched_the_process():
+    assert sockets.async_mode() == "threading"
+    assert socketio.server.async_mode == "threading"
+
+
+GEVENT_PROCESS = """
+from gevent import monkey
+
+monkey.patch_all()
+
+import gevent
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db, socketio
+
+app = create_app("testing")
+assert socketio.server.async_mode == "gevent", socketio.server.async_mode
+order = []
+
+
+def query():
+    with app.app_context():
+        db.session.execute(sa.text("SELECT pg_sleep(0.3)"))
+        db.session.rollback()
+    order.append("query done")
+
+
+gevent.joinall([gevent.spawn(query), gevent.spawn(order.append, "other greenlet ran")], raise_error=True)
+print(order)
+
+# Revocations reach the watch as Redis reports under gevent too (the key is gone when it is asked again).
+import redis
+
+watch, claims, key = app.extensions["revocation_watch"], {"sid": "gevent-check"}, "revoked-login:gevent-check"
+store = redis.Redis.from_url(app.config["REDIS_URL"])
+with app.app_context():
+    assert watch.is_revoked(claims) is False
+    store.set(key, 1, ex=60)
+    gevent.sleep(0.05)
+    store.delete(key)
+    assert watch.is_revoked(claims) is True
+"""
+
+
+def test_under_gevent_socketio_uses_gevent_and_a_query_lets_other_greenlets_run(app):
+    """psycopg 3 waits cooperatively once gevent has patched the process: a query does not block the hub;
+    revoked logins are reported to the process as under threads."""
+    env = {**os.environ, "TEST_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LOG_LEVEL": "WARNING"}
+    result = subprocess.run(
+        [sys.executable, "-c", GEVENT_PROCESS], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['other greenlet ran', 'query done']"
 
 
 # ---- a real client against a live server
