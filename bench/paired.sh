@@ -29,7 +29,7 @@ rps() { # url [wrk args...] -> requests/s of one burst
 ensure_db bench_limit
 (cd "$REF" && "$VENV/bin/python" limit_app.py seed >/dev/null) || exit 1
 
-(cd "$ROOT" && exec timeout 900 "$VENV/bin/gunicorn" -w 2 -k sync -b "127.0.0.1:$PORT" --log-level warning \
+(cd "$ROOT" && exec timeout 900 "$VENV/bin/gunicorn" -c gunicorn_web.py -w 2 -k sync -b "127.0.0.1:$PORT" --log-level warning \
   wsgi:app >"$OUT/paired-spotter.log" 2>&1) &
 PIDS+=($!)
 (cd "$REF" && exec timeout 900 "$VENV/bin/gunicorn" -w 2 -k sync -b "127.0.0.1:$REF_PORT" --log-level warning \

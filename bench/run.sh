@@ -39,7 +39,7 @@ TOKEN="$(cat "$OUT/token")"
 
 threads=()
 [ "$WORKER_CLASS" = gthread ] && threads=(--threads 8)
-(cd "$ROOT" && exec timeout 900 "$VENV/bin/gunicorn" -w "$WORKERS" -k "$WORKER_CLASS" "${threads[@]}" \
+(cd "$ROOT" && exec timeout 900 "$VENV/bin/gunicorn" -c gunicorn_web.py -w "$WORKERS" -k "$WORKER_CLASS" "${threads[@]}" \
   -b "127.0.0.1:$PORT" --log-level warning wsgi:app >"$OUT/gunicorn.log" 2>&1) &
 PIDS+=($!)
 wait_port "$PORT" || { cat "$OUT/gunicorn.log"; exit 1; }
