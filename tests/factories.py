@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 from app.accounts import services as accounts_services
 from app.accounts.models import CoachingRelationship, CoachingStatus, Role, User
@@ -31,6 +32,25 @@ def make_coaching(trainer: User, client: User, status: str = "Active") -> Coachi
     db.session.add(relationship)
     db.session.commit()
     return relationship
+
+
+def make_trainer_circle(make_user, trainer: User, owner: User, client_timezone: str | None = None):
+    """The trainer, an active client, a pending and a former client, a stranger, another trainer, an Owner."""
+    client = make_user(timezone=client_timezone) if client_timezone else make_user()
+    pending, former = make_user(), make_user()
+    make_coaching(trainer, client, "Active")
+    make_coaching(trainer, pending, "Pending")
+    make_coaching(trainer, former, "Ended")
+    return SimpleNamespace(
+        trainer=trainer,
+        author=trainer,  # what the library's tests call them
+        client=client,
+        pending=pending,
+        former=former,
+        stranger=make_user(),
+        other_trainer=make_user(role="Trainer"),
+        owner=owner,
+    )
 
 
 def make_project(owner: User, name: str | None = None, members=(), admins=()):

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.conftest import free_port
-from tests.factories import make_coaching
+from tests.factories import make_trainer_circle
 
 RADICALE_USER, RADICALE_PASSWORD = "alice", "radicale-secret"
 
@@ -19,20 +19,7 @@ RADICALE_USER, RADICALE_PASSWORD = "alice", "radicale-secret"
 @pytest.fixture
 def people(make_user, trainer, owner):
     """The trainer, an active client (Berlin), a pending and a former client, a stranger, another trainer."""
-    client_user = make_user(timezone="Europe/Berlin")
-    pending, former = make_user(), make_user()
-    make_coaching(trainer, client_user, "Active")
-    make_coaching(trainer, pending, "Pending")
-    make_coaching(trainer, former, "Ended")
-    return SimpleNamespace(
-        trainer=trainer,
-        client=client_user,
-        pending=pending,
-        former=former,
-        stranger=make_user(),
-        other_trainer=make_user(role="Trainer"),
-        owner=owner,
-    )
+    return make_trainer_circle(make_user, trainer, owner, client_timezone="Europe/Berlin")
 
 
 @pytest.fixture(scope="session")

@@ -172,21 +172,16 @@ def test_the_claim_can_use_the_fire_at_index(user):
     assert "ix_reminder_schedule_fire_at" in "\n".join(plan)
 
 
-@pytest.mark.live
-def test_two_workers_at_once_send_each_reminder_once(app, make_user):
-    users = [make_user() for _ in range(4)]
-    with time_machine.travel(T - timedelta(days=1), tick=False):
-        for index in range(60):
-            make_event(users[index % 4], T + timedelta(seconds=index), reminders=[0, 5])
+def _race(app, work) -> None:
+    """Run `work` in two threads with their own app contexts, started together; fail on any error."""
     barrier = threading.Barrier(2)
-    results, errors = [], []
+    errors = []
 
     def worker():
         try:
             with app.app_context():
                 barrier.wait(timeout=10)
-                results.append(reminders.run(now=T + timedelta(minutes=1), batch=1000))
-                db.session.commit()
+                work()
                 db.session.remove()
         except Exception as error:  # reported below
             errors.append(error)
@@ -197,6 +192,21 @@ def test_two_workers_at_once_send_each_reminder_once(app, make_user):
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
+
+
+@pytest.mark.live
+def test_two_workers_at_once_send_each_reminder_once(app, make_user):
+    users = [make_user() for _ in range(4)]
+    with time_machine.travel(T - timedelta(days=1), tick=False):
+        for index in range(60):
+            make_event(users[index % 4], T + timedelta(seconds=index), reminders=[0, 5])
+    results = []
+
+    def work():
+        results.append(reminders.run(now=T + timedelta(minutes=1), batch=1000))
+        db.session.commit()
+
+    _race(app, work)
     assert sum(r["sent"] for r in results) == 120
     assert len(sent()) == 120 and deliveries() == 120
     keys = db.session.execute(sa.select(ReminderDelivery.event_id, ReminderDelivery.minutes_before)).all()
@@ -208,30 +218,18 @@ def test_two_workers_racing_on_the_same_key_send_once(app, user):
     """Even if the same reminder is claimed by two runs (re-created row), the unique key lets one through."""
     with time_machine.travel(T - timedelta(days=1), tick=False):
         event = make_event(user, T, reminders=[0])
-    barrier = threading.Barrier(2)
-    results, errors = [], []
+    results = []
     row = {"event_id": event.id, "occurrence_start": T, "minutes_before": 0, "fire_at": T}
 
-    def worker():
-        try:
-            with app.app_context():
-                barrier.wait(timeout=10)
-                results.append(reminders.run(now=T))
-                db.session.commit()
-                # as if the event were saved again meanwhile: the schedule row comes back
-                db.session.execute(postgresql.insert(ReminderSchedule).values(row).on_conflict_do_nothing())
-                db.session.commit()
-                results.append(reminders.run(now=T))
-                db.session.commit()
-                db.session.remove()
-        except Exception as error:  # reported below
-            errors.append(error)
+    def work():
+        results.append(reminders.run(now=T))
+        db.session.commit()
+        # as if the event were saved again meanwhile: the schedule row comes back
+        db.session.execute(postgresql.insert(ReminderSchedule).values(row).on_conflict_do_nothing())
+        db.session.commit()
+        results.append(reminders.run(now=T))
+        db.session.commit()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    _race(app, work)
     assert sum(r["sent"] for r in results) == 1 and sum(r["duplicates"] for r in results) >= 1
     assert len(sent(user)) == 1
