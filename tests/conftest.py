@@ -114,6 +114,24 @@ def client(app):
 
 
 @pytest.fixture
+def socket_client(app):
+    """Open in-process Socket.IO test clients (`socket_client(token=..., query=...)`); all closed afterwards."""
+    from app.extensions import socketio
+
+    clients = []
+
+    def _open(token: str | None = None, query: str | None = None):
+        client = socketio.test_client(app, auth={"token": token} if token else None, query_string=query)
+        clients.append(client)
+        return client
+
+    yield _open
+    for client in clients:
+        if client.is_connected():
+            client.disconnect()
+
+
+@pytest.fixture
 def make_user():
     return factories.make_user
 

@@ -8,6 +8,7 @@ create is really committed.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +207,21 @@ def live_server_fixture(app):
         yield server
     finally:
         stop_live_server(server)
+
+
+class JsonStandIn(BaseHTTPRequestHandler):
+    """Base of the local stand-ins for outside HTTP services (Google, FCM, Web Push): quiet, JSON replies."""
+
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _reply(self, status: int, body: dict | None = None) -> None:
+        data = json.dumps(body or {}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

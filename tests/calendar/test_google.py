@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
@@ -15,29 +15,16 @@ from app.calendar import crypto, sync, tasks
 from app.calendar.models import CalendarConnection
 from app.extensions import db
 from tests.factories import make_event
+from tests.live import JsonStandIn
 
 START = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
 CODE, ACCESS, REFRESHED, REFRESH = "auth-code-1", "access-1", "access-2", "refresh-1"
 
 
-class FakeGoogle(BaseHTTPRequestHandler):
+class FakeGoogle(JsonStandIn):
     """Google's token endpoint and Calendar API, as much as Spotter uses, with what it received recorded."""
 
     state: SimpleNamespace
-
-    def log_message(self, *args):  # quiet
-        pass
-
-    def _reply(self, status: int, body: dict | None = None) -> None:
-        data = json.dumps(body or {}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _handle(self) -> None:
         state = self.state

@@ -9,7 +9,7 @@ import pytest
 from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.chat import services as chat_services
-from app.extensions import db, socketio
+from app.extensions import db
 from tests.factories import make_coaching, make_user
 
 
@@ -55,20 +55,15 @@ def cast() -> Cast:
 
 
 @pytest.fixture
-def connect(app):
+def connect(socket_client):
     """Connect in-process Socket.IO test clients as users; all are disconnected afterwards."""
-    clients = []
 
-    def _connect(user: User):
-        client = socketio.test_client(app, auth={"token": token_of(user)})
+    def _connect(user):
+        client = socket_client(token=token_of(user))
         assert client.is_connected()
-        clients.append(client)
         return client
 
-    yield _connect
-    for client in clients:
-        if client.is_connected():
-            client.disconnect()
+    return _connect
 
 
 def received(client, name: str) -> list:

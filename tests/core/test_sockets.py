@@ -30,19 +30,9 @@ def token_of(user) -> str:
 
 
 @pytest.fixture
-def connect(app):
+def connect(socket_client):
     """Connect in-process Socket.IO test clients; all are disconnected afterwards."""
-    clients = []
-
-    def _connect(token: str | None = None, query: str | None = None):
-        client = socketio.test_client(app, auth={"token": token} if token else None, query_string=query)
-        clients.append(client)
-        return client
-
-    yield _connect
-    for client in clients:
-        if client.is_connected():
-            client.disconnect()
+    return socket_client
 
 
 def events(client, name: str) -> list:

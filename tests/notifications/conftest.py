@@ -7,7 +7,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import http_ece
@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from py_vapid import Vapid02, b64urlencode
 
 from app.notifications import channels
+from tests.live import JsonStandIn
 
 FCM_PROJECT = "spotter-test"
 
@@ -39,22 +40,8 @@ def _serve(handler_cls) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonStandIn):
     recorder: Recorder
-
-    def log_message(self, *args):  # keep the test output clean
-        pass
-
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-    def _answer(self, status: int, body: dict | None = None) -> None:
-        data = json.dumps(body or {}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 @dataclass
@@ -78,25 +65,25 @@ def fcm(app):
     recorder = Recorder()
 
     class Handler(_Handler):
-        def do_POST(self):
+        def do_POST(self):  # noqa: N802 - http.server names its handlers so
             body = self._body()
             if self.path == "/token":
                 form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 claims = jwt.decode(form["assertion"], key.public_key(), algorithms=["RS256"], audience=f"{base}/token")
                 recorder.token_requests.append({"form": form, "claims": claims})
                 recorder.issued += 1
-                return self._answer(200, {"access_token": f"access-{recorder.issued}", "expires_in": 3600})
+                return self._reply(200, {"access_token": f"access-{recorder.issued}", "expires_in": 3600})
             expected = f"/v1/projects/{FCM_PROJECT}/messages:send"
             auth = self.headers.get("Authorization", "")
             if recorder.expire_next_access_token:
                 recorder.expire_next_access_token = False
-                return self._answer(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}})
+                return self._reply(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}})
             if self.path != expected or auth != f"Bearer access-{recorder.issued}":
-                return self._answer(401 if self.path == expected else 404, {"error": {"code": 400}})
+                return self._reply(401 if self.path == expected else 404, {"error": {"code": 400}})
             message = json.loads(body)
             recorder.requests.append({"body": message, "auth": auth})
             if message["message"]["token"] in recorder.dead_tokens:
-                return self._answer(
+                return self._reply(
                     404,
                     {
                         "error": {
@@ -112,7 +99,7 @@ def fcm(app):
                         }
                     },
                 )
-            return self._answer(200, {"name": f"projects/{FCM_PROJECT}/messages/{len(recorder.requests)}"})
+            return self._reply(200, {"name": f"projects/{FCM_PROJECT}/messages/{len(recorder.requests)}"})
 
     server, base = _serve(Handler)
     credentials = json.dumps(
@@ -178,12 +165,12 @@ def web_push(app):
     state = FakeWebPush(recorder, "", vapid)
 
     class Handler(_Handler):
-        def do_POST(self):
+        def do_POST(self):  # noqa: N802 - http.server names its handlers so
             body = self._body()
             name = self.path.rsplit("/", 1)[-1]
             headers = {key.lower(): value for key, value in self.headers.items()}
             recorder.requests.append({"name": name, "headers": headers, "body": body})
-            self._answer(410 if name in state.gone else 201)
+            self._reply(410 if name in state.gone else 201)
 
     server, base = _serve(Handler)
     state.url = base

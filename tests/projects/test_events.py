@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db, socketio
+from app.extensions import db
 from app.notifications.models import Notification
 from app.projects import services
 from tests.factories import make_project, make_task
@@ -12,21 +12,15 @@ from tests.projects.conftest import bearer
 
 
 @pytest.fixture
-def connect(app):
+def connect(socket_client):
     """Connect an in-process Socket.IO test client as a user; all are disconnected afterwards."""
-    clients = []
 
     def _connect(user):
-        token = bearer(user)["Authorization"].split()[1]
-        client = socketio.test_client(app, auth={"token": token})
+        client = socket_client(token=bearer(user)["Authorization"].split()[1])
         assert client.is_connected()
-        clients.append(client)
         return client
 
-    yield _connect
-    for client in clients:
-        if client.is_connected():
-            client.disconnect()
+    return _connect
 
 
 def received(client) -> list[tuple[str, object]]:
