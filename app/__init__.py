@@ -16,7 +16,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_class = CONFIGS[config_name]
     if issubclass(config_class, ProductionConfig):
         config_class.check()
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    from app.core.json import FastJSONProvider
+    from app.core.sockets import SocketAwareFlask
+
+    app = SocketAwareFlask(__name__, instance_path=str(INSTANCE_DIR))
+    app.json = FastJSONProvider(app)
     app.config.from_object(config_class)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -127,7 +131,7 @@ def register_unit_of_work(app: Flask) -> None:
 
     @app.after_request
     def _close_unit_of_work(response):
-        if not db.session.registry.has():  # the request never touched the database
+        if not db.session.registry.has() or not db.session().in_transaction():  # nothing began: nothing to end
             return response
         if response.status_code < 400:
             db.session.commit()

@@ -7,8 +7,10 @@
 Pair i has one end on server A and the other on server B, so every message crosses the Redis queue. Each
 of the 200 clients sends its peer one message per second (starts staggered over the second) for DUR
 seconds; the peer acknowledges each message it receives (Spotter: `mark_read`, answered by
-`messages_read`; relay: a receipt `say` back to the pair's room). Clients run in PROCS worker processes,
-with both ends of a pair in the same process so one monotonic clock times each message.
+`messages_read`; relay: a receipt `say` back to the pair's room). Clients are python-socketio's asyncio
+clients, all of a worker process in its one event loop (threaded clients, three threads each, took a
+quarter of the machine); PROCS worker processes, with both ends of a pair in the same process so one
+monotonic clock times each message.
 
 Prints, per run: messages sent and delivered, delivered msgs/s, and p50/p99/max of
   delivery  (send -> the peer's `message` / `said`),
@@ -16,12 +18,15 @@ Prints, per run: messages sent and delivered, delivered msgs/s, and p50/p99/max 
   receipt   (send -> the sender gets the peer's read receipt).
 and the CPU seconds used while the clients were sending by the servers (SERVER_PIDS and their children),
 PostgreSQL, Redis and the whole machine, with how many PostgreSQL sessions were opened meanwhile.
-Every wait is bounded; the run stops by itself. Env: DUR (20), PROCS (2), PAIRS (100), DRAIN_S (5).
+The clients first send the same load for WARMUP_S seconds, not counted (a new process and its PostgreSQL
+backends are slow at first: the first seconds' p99 was ~0.8 s). Every wait is bounded; the run stops by
+itself. Env: DUR (20), WARMUP_S (3), PROCS (2), PAIRS (100), DRAIN_S (5).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -30,7 +35,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKENS = ROOT / "bench" / "out" / "chat_tokens.json"
@@ -85,42 +92,44 @@ def _user(accounts, username: str, role):
     return accounts.find_user_by_email(email) or accounts.create_user(email, username, PASSWORD, role)
 
 
-# ---- one worker process: its share of the pairs
+# ---- one worker process: its share of the pairs, all in one asyncio event loop
 
 
 class Pair:
     """Two connected clients and the clocks of the messages between them."""
 
-    def __init__(self, mode: str, index: int, ends: dict, url_a: str, url_b: str, stats: Stats):
+    def __init__(self, mode: str, index: int, ends: dict, stats: Stats):
         import socketio
 
         self.mode, self.index, self.stats = mode, index, stats
         self.room = f"pair-{index}"
         self.ids = {"a": ends["a"]["id"], "b": ends["b"]["id"]}
-        self.clients = {side: socketio.Client(reconnection=False) for side in ("a", "b")}
-        urls = {"a": url_a, "b": url_b} if index % 2 == 0 else {"a": url_b, "b": url_a}
+        self.tokens = {"a": ends["a"]["token"], "b": ends["b"]["token"]}
+        self.clients = {side: socketio.AsyncClient(reconnection=False) for side in ("a", "b")}
         for side, client in self.clients.items():
             self._handlers(side, client)
-            if mode == "spotter":
-                client.connect(
-                    urls[side], auth={"token": ends[side]["token"]}, transports=["websocket"], wait_timeout=20
+
+    async def connect(self, url_a: str, url_b: str) -> None:
+        """Connect end a to one server and end b to the other (alternating by pair), so messages cross Redis."""
+        urls = {"a": url_a, "b": url_b} if self.index % 2 == 0 else {"a": url_b, "b": url_a}
+        for side, client in self.clients.items():
+            if self.mode == "spotter":
+                await client.connect(
+                    urls[side], auth={"token": self.tokens[side]}, transports=["websocket"], wait_timeout=20
                 )
             else:
-                client.connect(urls[side], transports=["websocket"], wait_timeout=20)
-                client.call("join", {"room": self.room}, timeout=20)
+                await client.connect(urls[side], transports=["websocket"], wait_timeout=20)
+                await client.call("join", {"room": self.room}, timeout=20)
 
     def _handlers(self, side: str, client) -> None:
-        import socketio
-
         peer = "b" if side == "a" else "a"
         if self.mode == "spotter":
 
-            def on_message(message):
+            async def on_message(message):
                 if message["sender_id"] == self.ids[side]:
                     return  # the echo to the sender's own room
                 self.stats.delivered(message["client_msg_id"])
-                with contextlib.suppress(socketio.exceptions.SocketIOError):  # closing at the end
-                    client.emit("mark_read", {"with": self.ids[peer], "up_to": message["id"]})
+                await _quietly(client.emit("mark_read", {"with": self.ids[peer], "up_to": message["id"]}))
 
             def on_read(receipt):
                 if receipt["by"] == self.ids[peer]:
@@ -130,42 +139,45 @@ class Pair:
             client.on("messages_read", on_read)
         else:
 
-            def on_said(data):
+            async def on_said(data):
                 if "receipt" in data:
                     self.stats.receipt(data["receipt"])
                     return
                 self.stats.delivered(data["key"])
-                with contextlib.suppress(socketio.exceptions.SocketIOError):  # closing at the end
-                    client.emit("say", {"room": self.room, "receipt": data["key"]})
+                await _quietly(client.emit("say", {"room": self.room, "receipt": data["key"]}))
 
             client.on("said", on_said)
             client.on("joined", lambda data: None)
 
-    def send(self, side: str, seq: int) -> None:
+    def send(self, side: str, seq: int) -> Coroutine[Any, Any, None]:
+        """Count a message as sent now (by the stats of this moment) and return the emit to schedule."""
         key = f"{self.index}{side}-{seq}"
-        client = self.clients[side]
-        self.stats.sent(key, side, self.index)
+        client, stats = self.clients[side], self.stats
+        stats.sent(key, side, self.index)
         if self.mode == "spotter":
             payload = {
                 "receiver_id": self.ids["b" if side == "a" else "a"],
                 "content": f"bench {seq}",
                 "client_msg_id": key,
             }
-            client.emit("send_message", payload, callback=lambda ack: self.stats.acked(key, ack))
-        else:
-            client.emit("say", {"room": self.room, "key": key}, callback=lambda *ack: self.stats.acked(key, True))
+            return client.emit("send_message", payload, callback=lambda ack: stats.acked(key, ack))
+        return client.emit("say", {"room": self.room, "key": key}, callback=lambda *ack: stats.acked(key, True))
 
-    def close(self) -> None:
+    async def close(self) -> None:
         for client in self.clients.values():
-            with contextlib.suppress(Exception):  # closing after a bench: best effort
-                client.disconnect()
+            await _quietly(client.disconnect())
+
+
+async def _quietly(call) -> None:
+    """Await a client call that may fail because the run is closing its connections (best effort)."""
+    with contextlib.suppress(Exception):
+        await call
 
 
 class Stats:
-    """Send times by key, and the latencies measured against them (milliseconds)."""
+    """Send times by key, and the latencies measured against them (milliseconds); one event loop, no locks."""
 
     def __init__(self):
-        self.lock = threading.Lock()
         self.sent_at: dict[str, float] = {}
         self.ids: dict[str, int] = {}  # Spotter: message id -> key, for read receipts "up to" an id
         self.pending_receipts: dict[tuple[str, int], list[str]] = {}
@@ -176,87 +188,98 @@ class Stats:
         self.n_sent = 0
 
     def sent(self, key: str, side: str, index: int) -> None:
-        with self.lock:
-            self.sent_at[key] = time.perf_counter()
-            self.n_sent += 1
-            self.pending_receipts.setdefault((side, index), []).append(key)
+        self.sent_at[key] = time.perf_counter()
+        self.n_sent += 1
+        self.pending_receipts.setdefault((side, index), []).append(key)
 
     def delivered(self, key: str) -> None:
-        now = time.perf_counter()
-        with self.lock:
-            if key in self.sent_at:
-                self.delivery.append((now - self.sent_at[key]) * 1000)
+        if key in self.sent_at:
+            self.delivery.append((time.perf_counter() - self.sent_at[key]) * 1000)
 
     def acked(self, key: str, ack) -> None:
         now = time.perf_counter()
-        with self.lock:
-            if ack is True or (isinstance(ack, dict) and ack.get("ok")):
-                self.ack.append((now - self.sent_at[key]) * 1000)
-                if isinstance(ack, dict):
-                    self.ids[key] = ack["message"]["id"]
-            else:
-                code = str(ack.get("error", {}).get("code")) if isinstance(ack, dict) else "?"
-                self.errors[code] = self.errors.get(code, 0) + 1
+        if key not in self.sent_at:
+            return  # sent during the warm-up
+        if ack is True or (isinstance(ack, dict) and ack.get("ok")):
+            self.ack.append((now - self.sent_at[key]) * 1000)
+            if isinstance(ack, dict):
+                self.ids[key] = ack["message"]["id"]
+        else:
+            code = str(ack.get("error", {}).get("code")) if isinstance(ack, dict) else "?"
+            self.errors[code] = self.errors.get(code, 0) + 1
 
     def receipt(self, key: str) -> None:
-        now = time.perf_counter()
-        with self.lock:
-            if key in self.sent_at:
-                self.receipt_ms.append((now - self.sent_at[key]) * 1000)
+        if key in self.sent_at:
+            self.receipt_ms.append((time.perf_counter() - self.sent_at[key]) * 1000)
 
     def receipt_upto(self, side: str, index: int, up_to: int) -> None:
         """A Spotter read receipt covers every message of that sender up to an id."""
         now = time.perf_counter()
-        with self.lock:
-            waiting = self.pending_receipts.get((side, index), [])
-            done = [key for key in waiting if self.ids.get(key, 1 << 62) <= up_to]
-            for key in done:
-                self.receipt_ms.append((now - self.sent_at[key]) * 1000)
-                waiting.remove(key)
+        waiting = self.pending_receipts.get((side, index), [])
+        done = [key for key in waiting if self.ids.get(key, 1 << 62) <= up_to]
+        for key in done:
+            self.receipt_ms.append((now - self.sent_at[key]) * 1000)
+            waiting.remove(key)
+
+    def complete(self) -> bool:
+        return len(self.delivery) >= self.n_sent and len(self.receipt_ms) >= self.n_sent
 
 
 def worker(mode: str, url_a: str, url_b: str, first: int, last: int, start_at: float, duration: int) -> None:
     """Connect pairs [first, last), send for `duration` seconds from `start_at` (wall clock), print stats."""
+    print(json.dumps(asyncio.run(_worker(mode, url_a, url_b, first, last, start_at, duration))))
+
+
+async def _worker(mode: str, url_a: str, url_b: str, first: int, last: int, start_at: float, duration: int) -> dict:
     ends = json.loads(TOKENS.read_text())[first:last] if mode == "spotter" else [{}] * (last - first)
     fake = {"a": {"id": 1, "token": ""}, "b": {"id": 2, "token": ""}}
-    stats = Stats()
-    pairs = [Pair(mode, first + i, e or fake, url_a, url_b, stats) for i, e in enumerate(ends)]
-    time.sleep(max(0.0, start_at - time.time()))
+    warmup = warmup_seconds()
+    stats = Stats()  # the warm-up's figures, not reported
+    pairs = [Pair(mode, first + i, e or fake, stats) for i, e in enumerate(ends)]
+    for pair in pairs:  # one at a time, as the threaded harness did: no burst of handshakes
+        await pair.connect(url_a, url_b)
+    await asyncio.sleep(max(0.0, start_at - time.time()))
     t0 = time.perf_counter()
     slots = [(pair, side) for pair in pairs for side in ("a", "b")]
-    # Each client sends once a second; the clients' sends are spread evenly over the second.
+    # Each client sends once a second; the clients' sends are spread evenly over the second. A send is its own
+    # task, so a slow write never delays the next client's turn. The first `warmup` seconds are the same load,
+    # not counted: new processes and PostgreSQL backends are slow at first (caches, plans).
     schedule = sorted(
         (second + n / len(slots), pair, side, second)
-        for second in range(duration)
+        for second in range(warmup + duration)
         for n, (pair, side) in enumerate(slots)
     )
+    sending, t_measured = set(), t0
     for offset, pair, side, second in schedule:
+        if second >= warmup and t_measured == t0:  # the measured seconds begin: count from here
+            stats, t_measured = Stats(), t0 + warmup
+            for each in pairs:
+                each.stats = stats
         delay = t0 + offset - time.perf_counter()
         if delay > 0:
-            time.sleep(delay)
-        pair.send(side, second)
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(pair.send(side, second))
+        sending.add(task)
+        task.add_done_callback(sending.discard)
     t_sent = time.perf_counter()
     drain = float(os.environ.get("DRAIN_S", "5"))
-    while time.perf_counter() - t_sent < drain:
-        with stats.lock:
-            if len(stats.delivery) >= stats.n_sent and len(stats.receipt_ms) >= stats.n_sent:
-                break
-        time.sleep(0.05)
+    while time.perf_counter() - t_sent < drain and not stats.complete():
+        await asyncio.sleep(0.05)
     for pair in pairs:
-        pair.close()
-    with stats.lock:
-        print(
-            json.dumps(
-                {
-                    "sent": stats.n_sent,
-                    "delivery": stats.delivery,
-                    "ack": stats.ack,
-                    "receipt": stats.receipt_ms,
-                    "errors": stats.errors,
-                    "elapsed": t_sent - t0,
-                }
-            )
-        )
+        await pair.close()
+    return {
+        "sent": stats.n_sent,
+        "delivery": stats.delivery,
+        "ack": stats.ack,
+        "receipt": stats.receipt_ms,
+        "errors": stats.errors,
+        "elapsed": t_sent - t_measured,
+    }
+
+
+def warmup_seconds() -> int:
+    """Seconds of the same load sent before the measured DUR seconds (env WARMUP_S, default 3)."""
+    return int(os.environ.get("WARMUP_S", "3"))
 
 
 # ---- CPU accounting (Linux /proc)
@@ -270,9 +293,11 @@ class CpuMeter:
     def __init__(self, server_pids: list[int]):
         self.server_pids = server_pids
         self.samples: list[dict[str, float]] = []
+        self.processes: list[dict[int, tuple[str, int, int]]] = []
 
     def sample(self) -> None:
         stats = _process_stats()
+        self.processes.append(stats)
         servers = _descendants(self.server_pids, stats)
         with open("/proc/stat") as f:
             cpu = [int(v) for v in f.readline().split()[1:]]
@@ -291,11 +316,16 @@ class CpuMeter:
         first, last = self.samples[0], self.samples[-1]
         used = {key: last[key] - first[key] for key in first}
         rest = used["machine"] - used["servers"] - used["postgres"] - used["redis"]
+        before, after = self.processes[0], self.processes[-1]
+        busiest = sorted(
+            ((ticks - before.get(pid, (comm, 0, 0))[1]) / self.HZ, comm, pid) for pid, (comm, ticks, _) in after.items()
+        )[-6:]
         return (
             f"    cpu       while sending: servers {used['servers']:.1f} s ({used['servers'] * 1000 / messages:.2f} ms"
             f" per message), postgres {used['postgres']:.1f} s, redis {used['redis']:.1f} s, clients and the rest"
             f" {rest:.1f} s; machine {used['machine']:.1f} of {used['time'] * os.cpu_count():.1f} core-s;"
-            f" {used['sessions']:.0f} PostgreSQL sessions opened"
+            f" {used['sessions']:.0f} PostgreSQL sessions opened\n    busiest   "
+            + ", ".join(f"{comm}[{pid}] {seconds:.1f} s" for seconds, comm, pid in reversed(busiest))
         )
 
 
@@ -354,11 +384,11 @@ def run(mode: str, url_a: str, url_b: str, label: str) -> None:
         for lo, hi in bounds
     ]
     meter = CpuMeter([int(pid) for pid in os.environ.get("SERVER_PIDS", "").split()])
-    timer = threading.Thread(target=_measure_window, args=(meter, start_at, duration), daemon=True)
+    timer = threading.Thread(target=_measure_window, args=(meter, start_at + warmup_seconds(), duration), daemon=True)
     timer.start()
     results = []
     for child in children:
-        out, _ = child.communicate(timeout=duration + 120)
+        out, _ = child.communicate(timeout=warmup_seconds() + duration + 120)
         lines = [line for line in out.splitlines() if line.startswith("{")]
         if child.returncode != 0 or not lines:
             raise SystemExit(f"a bench worker failed (exit {child.returncode})")

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Chat delivery bench: two Spotter web processes as the Procfile runs them (gunicorn -k gevent -w 1) joined by
-# Redis, 200 python-socketio clients in 100 pairs, one message per client per second for DUR seconds, each
-# message acknowledged by a read receipt; then the same load on two bare relays (../shared/bench/sio/
-# sio_server.py, same worker class) in the same run. Prints delivery / ack / receipt latency p50/p99, delivered
+# Redis, 200 python-socketio asyncio clients in 100 pairs, one message per client per second for DUR seconds
+# (after WARMUP_S seconds of the same load, not counted), each message acknowledged by a read receipt; then
+# the same load on two bare relays (../shared/bench/sio/sio_server.py, same worker class) in the same run. Prints delivery / ack / receipt latency p50/p99, delivered
 # msgs/s and the CPU the servers, PostgreSQL and Redis used while the clients were sending, for both.
 #
 #   bash bench/chat_bench.sh                  # DUR=20 PAIRS=100 PROCS=2 WORKER=gevent
 #   DUR=10 RELAY=0 bash bench/chat_bench.sh   # shorter, Spotter only
 #   WORKER=gthread THREADS=100 bash bench/chat_bench.sh   # threads, as `make run` serves Socket.IO
-# Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, DUR, PAIRS, PROCS (client processes), WORKER, THREADS, PORT.
+# Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, DUR, WARMUP_S, PAIRS, PROCS (client processes), WORKER, THREADS, PORT.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 PORT="${PORT:-18950}"
@@ -35,8 +35,8 @@ cleanup() { # (replaces common.sh's: also waits, so the relay's ports are free f
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 
 echo "# chat bench $(date -u +%FT%TZ) on $(nproc) cores: $((PAIRS * 2)) clients in $PAIRS pairs, 1 msg/s each," \
-  "${DUR}s; 2 x gunicorn ${WORKER_ARGS[*]} + Redis queue; clients in $PROCS processes"
-"$PY" "$ROOT/bench/prepare.py" >/dev/null || exit 1
+  "${DUR}s after ${WARMUP_S:-3}s of warm-up; 2 x gunicorn ${WORKER_ARGS[*]} + Redis queue; clients in $PROCS processes"
+"$PY" "$ROOT/bench/prepare.py" --token-file "$OUT/chat-prepare-token" >/dev/null || exit 1  # not the HTTP benches' token
 "$PY" "$ROOT/bench/chat_bench.py" seed --pairs "$PAIRS" || exit 1
 
 PA=$PORT PB=$((PORT + 1))

@@ -3,8 +3,8 @@
 flask-jwt-extended issues the tokens and owns their configuration; this module is the one place a request's
 token is read. A token string that verified once (signature, algorithm, claims) is remembered per process
 until it expires, so a repeat request pays a dictionary lookup instead of a signature check; its expiry is
-still checked every time, and whether its login was revoked is asked on every request (`ensure_login_live`)
-— unless the view settles that itself in a round trip it makes anyway (the response cache does).
+still checked every time, and so is whether its login was revoked (`login_revoked`: Redis tells each process
+of every revocation, so that costs no round trip).
 """
 
 from __future__ import annotations
@@ -136,33 +136,17 @@ def current_identity() -> str | None:
     return claims["sub"] if claims else None
 
 
-def pending_login_check() -> str | None:
-    """The Redis key whose existence means this request's login was revoked, while that is unchecked.
+def login_revoked(claims: dict[str, Any]) -> bool:
+    """Whether a token's login was revoked: from the process's Redis key tracking when it runs, else asked.
 
-    None when the login is checked already, or cannot be checked with a Redis lookup (no Redis configured).
+    The `revocation_watch` (`app.core.sockets.RevocationWatch`) hears of every revocation from Redis, so a
+    request or a socket event costs no round trip; without it (no Redis, tracking down) Redis or the
+    database is asked (`accounts.services.is_login_revoked`).
     """
     from app.accounts import services as accounts_services
 
-    if not g.get("login_unchecked"):
-        return None
-    if "login_check_key" not in g:
-        g.login_check_key = accounts_services.revocation_key(g.jwt_claims)
-    return g.login_check_key
-
-
-def settle_login_check(revoked: bool) -> None:
-    """Record the answer to `pending_login_check()`: a revoked login ends the request with a 401."""
-    g.login_unchecked = False
-    if revoked:
-        raise unauthorized("revoked")
-
-
-def ensure_login_live() -> None:
-    """Check now, if not yet checked, that this request's login was not revoked (401 if it was)."""
-    from app.accounts import services as accounts_services
-
-    if g.get("login_unchecked"):
-        settle_login_check(accounts_services.is_login_revoked(g.jwt_claims))
+    watch = current_app.extensions.get("revocation_watch")
+    return watch.is_revoked(claims) if watch is not None else accounts_services.is_login_revoked(claims)
 
 
 def current_user() -> User:
@@ -173,7 +157,6 @@ def current_user() -> User:
     cached = g.get("current_user")
     if cached is not None and cached[0] == identity:
         return cached[1]
-    ensure_login_live()
     user = accounts_services.user_for_identity(identity)
     if user is None:
         raise unauthorized("gone")
@@ -181,30 +164,23 @@ def current_user() -> User:
     return user
 
 
-def authenticate(*, refresh: bool = False, defer_login_check: bool = False) -> dict[str, Any]:
-    """Verify this request's bearer token and remember its claims; check its login unless deferred."""
+def authenticate(*, refresh: bool = False) -> dict[str, Any]:
+    """Verify this request's bearer token, remember its claims and check that its login was not revoked."""
     claims = verify_token(_bearer_token(), refresh=refresh)
+    if login_revoked(claims):
+        raise unauthorized("revoked")
     g.jwt_claims = claims
-    g.login_unchecked = True
-    if not (defer_login_check and pending_login_check()):
-        ensure_login_live()
     return claims
 
 
 def auth_required(*roles: str, refresh: bool = False) -> Callable:
-    """Require a valid access token (or refresh token) and, if given, one of `roles` (else 403).
-
-    A view marked `settles_login_check` (the response cache) answers `pending_login_check()` itself, in the
-    Redis round trip it makes anyway; every other view has the login checked before it runs.
-    """
+    """Require a valid access token (or refresh token) and, if given, one of `roles` (else 403)."""
     allowed = _role_values(roles)
 
     def decorator(fn: Callable) -> Callable:
-        deferred = getattr(fn, "settles_login_check", False) and not allowed
-
         @wraps(fn)
         def wrapper(*args: Any, **kwargs: Any):
-            authenticate(refresh=refresh, defer_login_check=deferred)
+            authenticate(refresh=refresh)
             if allowed and current_user().role.value not in allowed:
                 raise Forbidden("Your role does not allow this action.")
             return fn(*args, **kwargs)

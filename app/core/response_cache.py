@@ -5,10 +5,8 @@ A scope is what a write can change: the whole exercise library ("exercises"), or
 string (what else the answer depends on, e.g. the caller's time zone), together with the scope's version
 at the time it was built. A write bumps the scope's version after its commit; an entry carrying another
 version is a miss, so no answer is ever served stale, even when a slow request that started before the
-write stores its result after it. A hit costs one Redis round trip and no SQL: the version, the entry
-and — when the cache lives in the app's Redis (`CACHE_REDIS_URL` unset or equal to `REDIS_URL`) — the
-check that the caller's login was not revoked, in one `MGET` (see `app.core.auth`). Argument parsing
-is skipped on a hit because only valid queries (200 answers) are ever stored.
+write stores its result after it. A hit costs one Redis round trip (the version and the entry in one `MGET`)
+and no SQL. Argument parsing is skipped on a hit because only valid queries (200 answers) are ever stored.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.http import quote_etag
 
-from app.core import auth
 from app.core.db import after_commit, read_without_transaction
 from app.extensions import cache, db
 
@@ -67,46 +64,19 @@ def _etag(body: bytes, headers: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _shared_redis():
-    """The cache's Redis client when it is the app's Redis too (revocation keys live there), else None."""
-    config = current_app.config
-    backend = cache.cache
-    if config.get("CACHE_REDIS_URL") != config.get("REDIS_URL"):
-        return None
-    return getattr(backend, "_read_client", None)
-
-
-def _lookup(scope: str, key: str) -> tuple[Any, Any]:
-    """Return (the scope's version, the stored entry), settling the caller's login check on the way."""
-    login_key = auth.pending_login_check()
-    client = _shared_redis() if login_key else None
-    if client is None:
-        auth.ensure_login_live()
-        return cache.get_many(version_key(scope), key)
-    backend = cache.cache
-    revoked, version, entry = client.mget(login_key, backend.key_prefix + version_key(scope), backend.key_prefix + key)
-    auth.settle_login_check(revoked is not None)
-    return backend.serializer.loads(version), backend.serializer.loads(entry)
-
-
 def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Serve a GET from the cache or build and store it; answer 304 on a matching ETag.
 
     `key_parts(**view_kwargs)` names the scope and the vary string; it runs first on every request, so it is
-    where a per-object permission check belongs (a hit must not skip it). The view settles the caller's login
-    check (`auth.pending_login_check`) in its cache round trip; a revoked login is a 401 before anything else.
+    where a per-object permission check belongs (a hit must not skip it).
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                scope, vary = key_parts(**kwargs)
-            except Exception:
-                auth.ensure_login_live()  # a revoked login hears 401, not whether it may see the object
-                raise
+            scope, vary = key_parts(**kwargs)
             key = _entry_key(scope, vary)
-            version, entry = _lookup(scope, key)
+            version, entry = cache.get_many(version_key(scope), key)
             if version is None:
                 version = _start_version(scope)
             if entry is not None and entry.get("version") == version:
@@ -121,7 +91,6 @@ def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Calla
             cache.set(key, entry)
             return _respond(entry)
 
-        wrapper.settles_login_check = True  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
 import redis
-from flask import Flask, current_app, request, session
+from flask import Flask, Request, current_app, request, session
 from flask_jwt_extended import decode_token
 from flask_socketio import SocketIO, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import MapAdapter
 
 from app.core.db import after_commit, read_without_transaction
 from app.core.errors import AppError, Unauthorized, error_body
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NAMESPACE = "/"
+PATH = "/socket.io"  # Flask-SocketIO's path: Engine.IO's middleware takes the requests under it away from Flask
 SESSION_USER_ID = "socket_user_id"
 SESSION_CLAIMS = "socket_token_claims"
 Handler = Callable[[Any, Any], dict | None]
@@ -64,6 +66,24 @@ def async_mode() -> str:
     """
     monkey = sys.modules.get("gevent.monkey")
     return "gevent" if monkey is not None and monkey.is_module_patched("socket") else "threading"
+
+
+class SocketAwareFlask(Flask):
+    """Flask, except that the request contexts Flask-SocketIO pushes for Socket.IO events route nowhere.
+
+    Flask-SocketIO runs the connect handler and every event in a request context rebuilt from the connection's
+    handshake (`/socket.io/...`). Flask matched that URL against the routes each time and kept the NotFound,
+    whose traceback tied the context and its frames into a reference cycle: ~40 objects of cyclic garbage per
+    event, so the collector ran every few hundred events and each full pass stalled every socket of the
+    process. Only those replayed contexts carry the Socket.IO path (the middleware gives real requests there
+    to Engine.IO), so they get no URL adapter: no matching, no exception. (`url_for` in a socket handler would
+    need `SERVER_NAME`, as outside a request.)
+    """
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        if request is not None and request.environ.get("PATH_INFO", "").startswith(PATH):
+            return None
+        return super().create_url_adapter(request)
 
 
 def user_room(user_id: int) -> str:

@@ -7,7 +7,6 @@ from flask.views import MethodView
 
 from app.core.api import Blueprint
 from app.core.auth import auth_required, current_user
-from app.core.pagination import paginate
 from app.exercises import schemas
 from app.exercises import services as svc
 from app.exercises.cache import cached_library_response
@@ -33,7 +32,7 @@ class Exercises(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List and search the library (archived exercises are hidden)."""
-        page = paginate(svc.search_exercises(**args), pagination_parameters)
+        page = svc.search_exercises(pagination_parameters, **args)
         return jsonify([schemas.dump_exercise(exercise) for exercise in page])  # = the schema's dump, faster
 
     @auth_required("Trainer", "Owner")

@@ -113,14 +113,17 @@ class ExerciseRefSchema(Schema):
 
 
 def dump_exercise(exercise: Exercise) -> dict[str, Any]:
-    """`ExerciseSchema().dump(exercise)`, several times faster (list and detail responses)."""
+    """`ExerciseSchema().dump(exercise)`, several times faster (list and detail responses).
+
+    Also dumps a list's rows, whose enums may be their plain `str` values (`DirectSelect(driver_values=True)`).
+    """
     return {
         "id": exercise.id,
         "name": exercise.name,
         "description": exercise.description,
         "video_url": exercise.video_url,
-        "category": exercise.category.value,
-        "difficulty_level": exercise.difficulty_level.value,
+        "category": str(exercise.category),
+        "difficulty_level": str(exercise.difficulty_level),
         "muscles": list(exercise.muscles),
         "equipment": list(exercise.equipment),
         "created_by": exercise.created_by_id,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.pagination import PagedSelect
 from app.exercises import policy
 from app.exercises.cache import invalidate_library
 from app.exercises.models import Category, Difficulty, Exercise, fold
@@ -37,23 +40,38 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _contains_all(column: Any, values: list[str]) -> sa.ColumnElement[bool]:
-    """The list column holds every value: `@>` (GIN-indexed) on PostgreSQL, `json_each` on SQLite."""
-    if _dialect() == "postgresql":
-        array_type = postgresql.ARRAY(sa.String(60))
-        return sa.type_coerce(column, array_type).contains(sa.cast(values, array_type))
-    conditions = []
-    for value in values:
-        element = sa.func.json_each(column).table_valued("value")
-        conditions.append(sa.exists(select(1).select_from(element).where(element.c.value == value)))
-    return sa.and_(*conditions)
+# The columns a list answer shows (what `schemas.dump_exercise` reads).
+LIST_COLUMNS = (
+    Exercise.id,
+    Exercise.name,
+    Exercise.description,
+    Exercise.video_url,
+    Exercise.category,
+    Exercise.difficulty_level,
+    Exercise.muscles,
+    Exercise.equipment,
+    Exercise.created_by_id,
+    Exercise.archived_at,
+    Exercise.created_at,
+    Exercise.updated_at,
+)
 
 
-def _words_in(column: Any, words: list[str]) -> sa.ColumnElement[bool]:
-    return sa.and_(*(column.like(f"%{_escape_like(word)}%", escape="\\") for word in words))
+class SearchShape(NamedTuple):
+    """Which filters a search uses (not their values): one statement is built and compiled per shape."""
+
+    dialect: str
+    category: bool
+    difficulty_level: bool
+    muscles: int
+    equipment: int
+    created_by: bool
+    words: int
+    sort: str | None
 
 
 def search_exercises(
+    pagination: PaginationParameters,
     category: Category | None = None,
     difficulty_level: Difficulty | None = None,
     muscle: list[str] | None = None,
@@ -61,45 +79,90 @@ def search_exercises(
     q: str | None = None,
     created_by: int | None = None,
     sort: str | None = None,
-) -> sa.Select:
-    """Select the library's live exercises by filters, ordered by `sort` (or relevance for `q`).
+) -> list[Any]:
+    """One page of the library's live exercises by filters, ordered by `sort` (or relevance for `q`).
 
     The rows are plain column rows (what `schemas.dump_exercise` reads), not ORM objects: a list is read
-    and sent, never changed, and skipping the identity map makes it a good deal cheaper.
+    and sent, never changed. The statement is built once per shape of the filters, with the values bound
+    at run time, and run as a `PagedSelect` (the library's list is the API's hottest uncached read).
     """
+    muscles, equipment, words = muscle or [], equipment or [], fold(q).split() if q else []
+    shape = SearchShape(
+        _dialect(),
+        bool(category),
+        bool(difficulty_level),
+        len(muscles),
+        len(equipment),
+        bool(created_by),
+        len(words),
+        sort,
+    )
+    params: dict[str, Any] = {"category": category, "difficulty_level": difficulty_level, "created_by": created_by}
+    params |= _list_params("muscle", muscles, shape.dialect) | _list_params("equipment", equipment, shape.dialect)
+    params |= {f"word_{i}": f"%{_escape_like(word)}%" for i, word in enumerate(words)}
+    params["phrase"] = " ".join(words)
+    return _search_query(shape).page(params, pagination)
+
+
+@functools.lru_cache(maxsize=512)
+def _search_query(shape: SearchShape) -> PagedSelect:
     conditions = [Exercise.archived_at.is_(None)]
-    if category:
-        conditions.append(Exercise.category == category)
-    if difficulty_level:
-        conditions.append(Exercise.difficulty_level == difficulty_level)
-    if muscle:
-        conditions.append(_contains_all(Exercise.muscles, muscle))
-    if equipment:
-        conditions.append(_contains_all(Exercise.equipment, equipment))
-    if created_by:
-        conditions.append(Exercise.created_by_id == created_by)
-    words = fold(q).split() if q else []
-    if not words:
-        return select(Exercise.__table__).where(*conditions).order_by(*SORT_COLUMNS[sort or "name"])
-    match, relevance = _match(conditions, words)
-    stmt = select(Exercise.__table__).where(*conditions, match)
-    return stmt.order_by(*(SORT_COLUMNS[sort] if sort else (*relevance, *SORT_COLUMNS["name"])))
+    if shape.category:
+        conditions.append(Exercise.category == sa.bindparam("category"))
+    if shape.difficulty_level:
+        conditions.append(Exercise.difficulty_level == sa.bindparam("difficulty_level"))
+    if shape.muscles:
+        conditions.append(_contains_all(Exercise.muscles, "muscle", shape.muscles, shape.dialect))
+    if shape.equipment:
+        conditions.append(_contains_all(Exercise.equipment, "equipment", shape.equipment, shape.dialect))
+    if shape.created_by:
+        conditions.append(Exercise.created_by_id == sa.bindparam("created_by"))
+    if not shape.words:
+        stmt = select(*LIST_COLUMNS).where(*conditions).order_by(*SORT_COLUMNS[shape.sort or "name"])
+        return PagedSelect(stmt, driver_values=True)
+    match, relevance = _match(conditions, shape.words, shape.dialect)
+    stmt = select(*LIST_COLUMNS).where(*conditions, match)
+    order = SORT_COLUMNS[shape.sort] if shape.sort else (*relevance, *SORT_COLUMNS["name"])
+    return PagedSelect(stmt.order_by(*order), driver_values=True)
 
 
-def _match(conditions: list, words: list[str]) -> tuple[sa.ColumnElement[bool], list[sa.ColumnElement]]:
+def _list_params(name: str, values: list[str], dialect: str) -> dict[str, Any]:
+    if dialect == "postgresql":
+        return {name: values}
+    return {f"{name}_{i}": value for i, value in enumerate(values)}
+
+
+def _contains_all(column: Any, name: str, count: int, dialect: str) -> sa.ColumnElement[bool]:
+    """The list column holds every value bound: `@>` (GIN-indexed) on PostgreSQL, `json_each` on SQLite."""
+    if dialect == "postgresql":
+        array_type = postgresql.ARRAY(sa.String(60))
+        return sa.type_coerce(column, array_type).contains(sa.cast(sa.bindparam(name, type_=array_type), array_type))
+    conditions = []
+    for i in range(count):
+        element = sa.func.json_each(column).table_valued("value")
+        conditions.append(
+            sa.exists(select(1).select_from(element).where(element.c.value == sa.bindparam(f"{name}_{i}")))
+        )
+    return sa.and_(*conditions)
+
+
+def _words_in(column: Any, count: int) -> sa.ColumnElement[bool]:
+    return sa.and_(*(column.like(sa.bindparam(f"word_{i}"), escape="\\") for i in range(count)))
+
+
+def _match(conditions: list, words: int, dialect: str) -> tuple[sa.ColumnElement[bool], list[sa.ColumnElement]]:
     """Every word in the name or description; on PostgreSQL, when nothing matches so, names a typo away.
 
-    The typo-tolerant branch (trigram word similarity of the folded name) is guarded by a
-    NOT EXISTS over the exact matches, which PostgreSQL evaluates once: a query that matches
-    as typed never pays for computing similarities over the whole library.
+    The typo-tolerant branch (trigram word similarity of the folded name to the bound `phrase`) is guarded
+    by a NOT EXISTS over the exact matches, which PostgreSQL evaluates once: a query that matches as typed
+    never pays for computing similarities over the whole library.
     Relevance: names holding every word first, then the closest names, then by name.
     """
     exact = _words_in(Exercise.search_text, words)
     in_name = sa.case((_words_in(Exercise.name_key, words), 0), else_=1)
-    if _dialect() != "postgresql":
+    if dialect != "postgresql":
         return exact, [in_name]
-    phrase = " ".join(words)
-    similarity = sa.func.word_similarity(phrase, Exercise.name_key)
+    similarity = sa.func.word_similarity(sa.bindparam("phrase", type_=sa.String), Exercise.name_key)
     nothing_exact = ~sa.exists(select(Exercise.id).where(*conditions, exact).correlate(None))
     return sa.or_(exact, sa.and_(nothing_exact, similarity >= FUZZY_THRESHOLD)), [in_name, similarity.desc()]
 

@@ -381,9 +381,10 @@ def test_revocation_is_seen_with_and_without_redis(app, client, make_user, redis
     user = make_user()
     pair = accounts_services.issue_tokens(user)
     db.session.commit()
-    saved = app.config["REDIS_URL"]
-    if redis_url is None:
+    saved, watch = app.config["REDIS_URL"], app.extensions["revocation_watch"]
+    if redis_url is None:  # as an app built without Redis: no key tracking either
         app.config["REDIS_URL"] = None
+        del app.extensions["revocation_watch"]
     try:
         payload = decode_token(pair["access_token"])
         assert accounts_services.is_login_revoked(payload) is False
@@ -394,6 +395,7 @@ def test_revocation_is_seen_with_and_without_redis(app, client, make_user, redis
         assert client.get("/api/users/me", headers=bearer(pair["access_token"])).status_code == 401
     finally:
         app.config["REDIS_URL"] = saved
+        app.extensions["revocation_watch"] = watch
 
 
 def test_password_reset_marks_every_login_revoked_in_redis(app, make_user):

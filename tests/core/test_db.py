@@ -1,12 +1,16 @@
-"""Reads without a transaction: autocommit for the read, the pooled connection transactional again after."""
+"""Reads without a transaction (autocommit, the pooled connection transactional again after), direct reads."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.core.db import read_without_transaction
+from app.core.db import DirectSelect, open_pool, read_without_transaction
+from app.exercises.models import Category, Exercise
 from app.extensions import db
+from tests.factories import make_exercise
 
 
 def _autocommit() -> bool:
@@ -41,3 +45,86 @@ def test_a_session_already_in_a_transaction_is_left_as_it_is(app):
 def test_the_tests_outer_transaction_is_left_as_it_is(app):
     read_without_transaction(db.session)
     assert _autocommit() is False
+
+
+@pytest.mark.live
+def test_open_pool_opens_a_fixed_pools_connections_before_traffic(app):
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=3, max_overflow=0)
+    try:
+        assert open_pool(engine) == 3
+        assert (engine.pool.checkedin(), engine.pool.checkedout()) == (3, 0)
+        with engine.connect() as connection:  # traffic reuses them: nothing more is opened
+            assert connection.scalar(sa.text("SELECT 1")) == 1
+            assert engine.pool.checkedin() == 2
+        assert engine.pool.checkedin() == 3
+    finally:
+        engine.dispose()
+    assert open_pool(sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)) == 0
+
+
+# ---- reads without a transaction cost nothing until the session needs a connection
+
+
+@pytest.mark.live
+def test_marking_a_unit_of_work_checks_nothing_out_until_its_first_query(app):
+    with app.test_request_context():
+        pool = db.engine.pool
+        before = pool.checkedout()
+        read_without_transaction(db.session)
+        assert pool.checkedout() == before  # a cache hit or a DirectSelect read never takes one through the session
+        assert db.session.scalar(sa.text("SELECT 1")) == 1
+        assert _autocommit() is True
+        db.session.remove()
+
+
+# ---- DirectSelect: SQLAlchemy's rows from the DBAPI cursor
+
+
+def _probe_select() -> sa.Select:
+    return (
+        sa.select(Exercise.id, Exercise.name, Exercise.category, Exercise.muscles, Exercise.created_at)
+        .where(Exercise.category == sa.bindparam("category"), Exercise.name.like(sa.bindparam("pattern")))
+        .order_by(Exercise.name)
+    )
+
+
+def test_direct_rows_equal_the_sessions_rows_and_see_the_transactions_own_writes(app):
+    make_exercise(name="Probe Squat", category="Strength", muscles=["quadriceps", "glutes"])
+    make_exercise(name="Probe Row", category="Strength", muscles=["lats"])
+    make_exercise(name="Probe Run", category="Cardio")
+    params = {"category": Category.STRENGTH, "pattern": "Probe%"}
+    rows = DirectSelect(_probe_select()).rows(db.session, params)  # uncommitted: read in the same transaction
+    assert rows == db.session.execute(_probe_select(), params).all()
+    assert [row.name for row in rows] == ["Probe Row", "Probe Squat"]
+    assert rows[0].category is Category.STRENGTH and rows[0].created_at.tzinfo is not None
+    assert rows[1].muscles == ["quadriceps", "glutes"]
+    assert DirectSelect(_probe_select()).rows(db.session, {**params, "pattern": "None%"}) == []
+
+
+def test_driver_values_keep_enums_as_their_strings_on_postgresql(app):
+    make_exercise(name="Probe Plank", category="Strength")
+    row = DirectSelect(_probe_select(), driver_values=True).rows(
+        db.session, {"category": "Strength", "pattern": "Probe Plank"}
+    )[0]
+    assert type(row.category) is str and row.category == Category.STRENGTH
+    assert row.created_at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.live
+def test_outside_a_transaction_a_direct_read_autocommits_and_gives_the_connection_back_as_it_was(app):
+    # In autocommit the statement is its own transaction; after psycopg's implicit BEGIN it would start later.
+    own_transaction = sa.select(sa.literal_column("xact_start = query_start", sa.Boolean).label("alone"))
+    own_transaction = own_transaction.select_from(sa.text("pg_stat_activity")).where(sa.text("pid = pg_backend_pid()"))
+    with app.test_request_context():
+        make_exercise(name="Probe Lunge", category="Strength")
+        db.session.commit()
+        db.session.remove()
+        rows = DirectSelect(_probe_select()).rows(db.session, {"category": "Strength", "pattern": "Probe%"})
+        assert [row.name for row in rows] == ["Probe Lunge"]
+        assert DirectSelect(own_transaction).rows(db.session, {})[0].alone is True
+        assert not db.session().in_transaction()  # nothing began through the session: nothing to commit
+        assert db.engine.pool.checkedout() == 0
+        with db.engine.connect() as connection:  # the pooled connection is transactional again
+            assert connection.connection.dbapi_connection.autocommit is False
+            assert connection.execute(own_transaction).scalar() is False
+        db.session.remove()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -260,6 +261,28 @@ def test_failure_rolls_back_and_emits_nothing(connect):
     assert socket.emit("test_write", {"fail": True}, callback=True)["error"]["code"] == 500
     assert db.session.query(Notification).filter_by(user_id=user.id).count() == 0
     assert events(socket, "notification") == []
+
+
+def test_events_leave_no_cyclic_garbage(app, connect):
+    """An event's request context (rebuilt by Flask-SocketIO from the handshake) is not matched against the
+    routes: the NotFound it raised was kept with its traceback, a reference cycle per event for the collector."""
+    socket = connect(token_of(make_user()))
+    socket.emit("test_echo", {"text": "warm"}, callback=True)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for n in range(20):
+            assert socket.emit("test_echo", {"text": f"hi {n}"}, callback=True)["ok"]
+        gc.collect()
+        garbage = [type(thing).__name__ for thing in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert "NotFound" not in garbage and "RequestContext" not in garbage
+    with app.test_request_context("/api/exercises"):  # REST requests are routed as before
+        from flask import request
+
+        assert request.url_rule is not None
 
 
 # ---- the emit helper

@@ -1,0 +1,59 @@
+"""The orjson provider writes the documents Flask's default provider writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json
+import uuid
+from datetime import UTC, date, datetime
+
+from flask import jsonify
+from flask.json.provider import DefaultJSONProvider
+
+from app.core.json import FastJSONProvider
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+def _documents():
+    return [
+        {"b": 1, "a": [1.5, None, True, "é ✓"], "c": {"z": 1, "y": {"x": 0}}},
+        {"when": datetime(2026, 11, 22, 14, 5, tzinfo=UTC), "day": date(2026, 11, 22)},
+        {"id": uuid.UUID("12345678-1234-5678-1234-567812345678"), "price": decimal.Decimal("9.90")},
+        {"point": Point(1, 2)},
+        {3: "int keys", 1: "sorted"},
+        {"huge": 2**80},  # beyond orjson's 64 bits: Flask's encoder takes over
+        [],
+        "text",
+    ]
+
+
+def test_the_same_documents_as_flasks_default(app):
+    fast, default = FastJSONProvider(app), DefaultJSONProvider(app)
+    for document in _documents():
+        assert json.loads(fast.dumps(document)) == json.loads(default.dumps(document))
+    assert fast.dumps({"b": 1, "a": 2}) == '{"a":2,"b":1}'  # sorted, compact
+    assert fast.dumps({"a": 1}, indent=2) == default.dumps({"a": 1}, indent=2)
+
+
+def test_responses_are_compact_json_with_a_trailing_newline(app):
+    assert isinstance(app.json, FastJSONProvider)
+    with app.test_request_context():
+        response = jsonify(b=1, a=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+        assert response.mimetype == "application/json"
+        assert response.get_data() == b'{"a":"Fri, 02 Jan 2026 03:04:05 GMT","b":1}\n'
+        assert jsonify({"huge": 2**80}).get_json() == {"huge": 2**80}
+
+
+def test_debug_mode_indents_as_flask_does(app):
+    app.debug = True
+    try:
+        with app.test_request_context():
+            assert jsonify(a=1).get_data() == b'{\n  "a": 1\n}\n'
+    finally:
+        app.debug = False
