@@ -89,7 +89,11 @@ def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Calla
             headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
             entry = {"version": version, "body": body, "headers": headers, "etag": _etag(body, headers)}
             cache.set(key, entry)
-            return _respond(entry)
+            not_modified = _not_modified(entry["etag"])
+            if not_modified is not None:
+                return not_modified
+            response.set_etag(entry["etag"])  # the answer as built: what `_respond` would rebuild from the entry
+            return response
 
         return wrapper
 

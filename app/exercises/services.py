@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.core.db import utcnow
+from app.core.db import bind_of, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import PagedSelect
 from app.exercises import policy
@@ -33,7 +33,7 @@ SORT_COLUMNS = {
 
 
 def _dialect() -> str:
-    return db.session.get_bind().dialect.name
+    return bind_of(db.session).dialect.name
 
 
 def _escape_like(value: str) -> str:
