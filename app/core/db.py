@@ -158,7 +158,9 @@ class DirectSelect:
     string on the DBAPI cursor and applies the same bind and result processors (its rows equal
     `session.execute(select).all()`, tested). Outside a transaction it takes a pooled connection in
     autocommit (one round trip, like `read_without_transaction`); inside one, or in a session bound to a
-    connection (the tests), it reads on that connection and so sees its uncommitted writes.
+    connection (the tests), it reads on that connection and so sees its uncommitted writes, and announces the
+    statement to that connection's `before_cursor_execute` listeners (SQL logging, the tests' statement
+    counts); a pooled read has no SQLAlchemy connection and no engine events.
 
     `driver_values=True` skips the result processors on PostgreSQL, where psycopg's values already are
     what the columns hold (lists for arrays, aware datetimes) but for non-native enums, which stay their
@@ -179,8 +181,7 @@ class DirectSelect:
             session = session()
         bind = session.get_bind()
         if session.in_transaction() or not isinstance(bind, sa.Engine):
-            dbapi_connection = session.connection().connection.dbapi_connection
-            return self._compiled_for(bind.dialect).run(dbapi_connection, params)
+            return self._compiled_for(bind.dialect).run(session.connection(), params)
         return self._run_pooled(bind, params)
 
     def _compiled_for(self, dialect: sa.Dialect) -> _CompiledSelect:
@@ -193,16 +194,16 @@ class DirectSelect:
     def _run_pooled(self, bind: sa.Engine | sa.Connection, params: dict[str, Any]) -> list[Any]:
         compiled = self._compiled_for(bind.dialect)
         if not isinstance(bind, sa.Engine):  # a session bound to a connection (the tests' outer transaction)
-            return compiled.run(bind.connection.dbapi_connection, params)
+            return compiled.run(bind, params)
         pooled = bind.raw_connection()
         try:
             if bind.dialect.name == "postgresql":  # one round trip, no BEGIN/COMMIT
                 pooled.dbapi_connection.autocommit = True
                 try:
-                    return compiled.run(pooled.dbapi_connection, params)
+                    return compiled.run_on(pooled.dbapi_connection, params)
                 finally:
                     pooled.dbapi_connection.autocommit = False
-            return compiled.run(pooled.dbapi_connection, params)
+            return compiled.run_on(pooled.dbapi_connection, params)
         finally:
             pooled.close()  # back to the pool (which rolls back whatever SQLite began)
 
@@ -222,13 +223,23 @@ class _CompiledSelect:
         self.result_processors = [(i, p) for i, p in enumerate(processors) if p is not None] if convert else []
         self.row_type = namedtuple("Row", [column.key for column in columns], rename=True)
 
-    def run(self, dbapi_connection: Any, params: dict[str, Any]) -> list[Any]:
+    def run(self, connection: sa.Connection, params: dict[str, Any]) -> list[Any]:
+        """On a SQLAlchemy connection's DBAPI connection, announced to its `before_cursor_execute` listeners."""
+        return self.run_on(connection.connection.dbapi_connection, params, connection)
+
+    def run_on(
+        self, dbapi_connection: Any, params: dict[str, Any], connection: sa.Connection | None = None
+    ) -> list[Any]:
+        """On a DBAPI connection (a pooled one has no SQLAlchemy connection: no engine events for it)."""
         values = self.compiled.construct_params(params)
         for name, processor in self.bind_processors.items():
             values[name] = processor(values[name])
+        parameters = [values[name] for name in self.positions] if self.positions else values
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(self.sql, [values[name] for name in self.positions] if self.positions else values)
+            if connection is not None and connection.dispatch.before_cursor_execute:  # SQL logs, statement counts
+                connection.dispatch.before_cursor_execute(connection, cursor, self.sql, parameters, None, False)
+            cursor.execute(self.sql, parameters)
             raw_rows = cursor.fetchall()
         finally:
             cursor.close()

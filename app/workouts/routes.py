@@ -37,8 +37,8 @@ class Workouts(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the workouts you may see (archived ones are hidden)."""
-        page = paginate(svc.search_workouts(current_user(), **args), pagination_parameters)
-        return jsonify([schemas.dump_workout(workout) for workout in page])  # = the schema's dump, faster
+        page = svc.list_workouts(current_user(), pagination_parameters, **args)
+        return jsonify([schemas.dump_workout(workout, items) for workout, items in page])  # = the schema's dump
 
 
 @blp.route("/workouts/<int:workout_id>")

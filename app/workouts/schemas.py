@@ -122,12 +122,12 @@ class WorkoutSchema(Schema):
     updated_at = UTCDateTime()
 
 
-def dump_item(item: WorkoutItem) -> dict[str, Any]:
-    """`WorkoutItemSchema().dump(item)`, by hand."""
+def dump_item(item: WorkoutItem, exercise: Any = None) -> dict[str, Any]:
+    """`WorkoutItemSchema().dump(item)`, by hand; `exercise` for a plain row (default: `item.exercise`)."""
     return {
         "id": item.id,
         "exercise_id": item.exercise_id,
-        "exercise": dump_exercise_ref(item.exercise),
+        "exercise": dump_exercise_ref(item.exercise if exercise is None else exercise),
         "position": item.position,
         "sets": item.sets,
         "reps": item.reps,
@@ -139,8 +139,11 @@ def dump_item(item: WorkoutItem) -> dict[str, Any]:
     }
 
 
-def dump_workout(workout: Workout) -> dict[str, Any]:
-    """`WorkoutSchema().dump(workout)`, several times faster (list and detail responses; tests hold them equal)."""
+def dump_workout(workout: Workout, items: list[tuple[Any, Any]] | None = None) -> dict[str, Any]:
+    """`WorkoutSchema().dump(workout)`, several times faster (list and detail responses; tests hold them equal).
+
+    A list's workouts are plain rows: their `items` come as (item row, exercise) pairs (`list_workouts`).
+    """
     return {
         "id": workout.id,
         "title": workout.title,
@@ -149,7 +152,9 @@ def dump_workout(workout: Workout) -> dict[str, Any]:
         "created_by": workout.created_by_id,
         "copied_from": workout.copied_from_id,
         "archived": workout.archived_at is not None,
-        "items": [dump_item(item) for item in workout.items],
+        "items": [dump_item(item) for item in workout.items]
+        if items is None
+        else [dump_item(item, exercise) for item, exercise in items],
         "created_at": iso_utc(workout.created_at),
         "updated_at": iso_utc(workout.updated_at),
     }

@@ -24,3 +24,27 @@ def test_dump_workout_equals_the_schema(trainer, user):
     for shown in (services.get_workout(trainer, workout.id), services.get_workout(user, copy.id)):
         assert dump_workout(shown) == WorkoutSchema().dump(shown)
     assert dump_workout(shown)["copied_from"] == workout.id
+
+
+def test_a_list_page_of_plain_rows_dumps_as_the_schema_dumps_the_objects(trainer, user):
+    from flask_smorest.pagination import PaginationParameters
+
+    from app.exercises import services as exercises_services
+
+    a, b = make_exercise(name="A", creator=trainer), make_exercise(name="B", category="Cardio")
+    first = {"exercise_id": a.id, "position": 2, "sets": 5, "reps": 5, "weight_kg": 102.5, "notes": "x"}
+    second = {"exercise_id": b.id, "position": 1, "duration_s": 600, "distance_m": 2000.5}
+    for title, items in (("T1", [first, second]), ("T2", [second])):
+        data = {"title": title, "description": "d", "visibility": Visibility.PUBLIC, "items": items}
+        services.create_workout(trainer, data)
+    db.session.commit()
+    exercises_services.delete_exercise(trainer, a.id)  # in use: archived, still shown inside the workout
+    db.session.commit()
+    db.session.expire_all()
+    pagination = PaginationParameters(1, 20)
+    page = services.list_workouts(user, pagination, sort="title")
+    assert pagination.item_count == 2
+    objects = [services.get_workout(user, workout.id) for workout, _items in page]
+    assert [dump_workout(workout, items) for workout, items in page] == WorkoutSchema(many=True).dump(objects)
+    assert [item["exercise"]["archived"] for item in dump_workout(*page[0])["items"]] == [False, True]
+    assert services.list_workouts(user, PaginationParameters(2, 20)) == []
