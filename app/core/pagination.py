@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,16 +21,26 @@ def paginate(stmt: sa.Select, pagination: PaginationParameters) -> list[Any]:
     (`stmt` may join to-one relations eagerly, not collections: those would multiply the rows.) A select of
     one entity or column gives its values; a select of several columns gives rows (with `_total` as well).
     """
-    count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    page = stmt.add_columns(count.scalar_subquery().label("_total"))
+    page, count = _with_total(stmt)
     rows = db.session.execute(page.limit(pagination.page_size).offset(pagination.first_item)).all()
-    if rows:
-        pagination.item_count = rows[0][-1]
-    else:
-        pagination.item_count = db.session.scalar(count) if pagination.first_item else 0
+    _record_total(pagination, rows, lambda: db.session.scalar(count))
     if rows and len(rows[0]) > 2:  # several columns, then the total
         return rows
     return [row[0] for row in rows]
+
+
+def _with_total(stmt: sa.Select) -> tuple[sa.Select, sa.Select]:
+    """The select with the total of its rows as a last column (`_total`), and the count alone."""
+    count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    return stmt.add_columns(count.scalar_subquery().label("_total")), count
+
+
+def _record_total(pagination: PaginationParameters, rows: list[Any], count: Callable[[], int]) -> None:
+    """Take the total from the page's rows; only a page past the end asks for it (`count`)."""
+    if rows:
+        pagination.item_count = rows[0][-1]
+    else:
+        pagination.item_count = count() if pagination.first_item else 0
 
 
 class PagedSelect:
@@ -40,8 +51,7 @@ class PagedSelect:
     """
 
     def __init__(self, stmt: sa.Select, *, driver_values: bool = False) -> None:
-        count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-        page = stmt.add_columns(count.scalar_subquery().label("_total"))
+        page, count = _with_total(stmt)
         page = page.limit(sa.bindparam("_limit")).offset(sa.bindparam("_offset"))
         self._page = DirectSelect(page, driver_values=driver_values)
         self._count = DirectSelect(count)
@@ -50,8 +60,5 @@ class PagedSelect:
         """One page of rows for these bound values; records the total for the X-Pagination header."""
         window = {**params, "_limit": pagination.page_size, "_offset": pagination.first_item}
         rows = self._page.rows(db.session, window)
-        if rows:
-            pagination.item_count = rows[0][-1]
-        else:
-            pagination.item_count = self._count.rows(db.session, params)[0][0] if pagination.first_item else 0
+        _record_total(pagination, rows, lambda: self._count.rows(db.session, params)[0][0])
         return rows
