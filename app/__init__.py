@@ -127,7 +127,12 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_unit_of_work(app: Flask) -> None:
     """Commit once per successful request, roll back otherwise."""
+    from app.core.db import forget_unused_marks
     from app.extensions import db
+
+    @app.teardown_request
+    def _forget_unused_marks(_error):
+        forget_unused_marks()
 
     @app.after_request
     def _close_unit_of_work(response):

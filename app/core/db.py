@@ -127,6 +127,16 @@ def read_without_transaction(session: Session | scoped_session) -> None:
         session.info[_WITHOUT_TRANSACTION_KEY] = True
 
 
+def forget_unused_marks() -> None:
+    """End of a unit of work: drop a `read_without_transaction` mark no session took up.
+
+    A request's app context normally ends with it; where one app context hosts several units of work (a test
+    client's requests inside a test's app context), the next one must not inherit the mark.
+    """
+    if has_app_context():
+        g.pop(_WITHOUT_TRANSACTION_KEY, None)
+
+
 class UnitOfWorkSession(FlaskSession):
     """The app's session: the first connection of a unit of work marked `read_without_transaction` autocommits."""
 

@@ -128,3 +128,15 @@ def test_outside_a_transaction_a_direct_read_autocommits_and_gives_the_connectio
             assert connection.connection.dbapi_connection.autocommit is False
             assert connection.execute(own_transaction).scalar() is False
         db.session.remove()
+
+
+@pytest.mark.live
+def test_a_mark_no_session_took_up_ends_with_its_request(app):
+    with app.app_context():  # one app context, several requests (as a test client's requests in a test)
+        with app.test_request_context():
+            read_without_transaction(db.session)  # a cache hit or a direct read: no session is made
+            assert not db.session.registry.has()
+        with app.test_request_context():
+            assert db.session.scalar(sa.text("SELECT 1")) == 1
+            assert _autocommit() is False  # the next unit of work, which may write, is transactional
+            db.session.remove()
