@@ -6,7 +6,8 @@
 #   bash bench/run.sh                          # every scenario, then the reference
 #   SCENARIOS="users_me" DUR=5s bash bench/run.sh
 #   REFERENCE=0 bash bench/run.sh              # skip the reference
-# Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, DUR (10s), CONC (16), WORKERS (2), WORKER_CLASS (sync|gthread), PORT.
+# Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, DUR (10s), WARMUP (2s per scenario, not counted), CONC (16), WORKERS (2),
+# WORKER_CLASS (sync|gthread), PORT.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 need_wrk
@@ -21,6 +22,8 @@ SEEDERS="${SEEDERS:-}"
 run_wrk() { # label url [wrk args...]
   local label="$1" url="$2"; shift 2
   local out="$OUT/wrk-$label.txt"
+  # Warm-up on the same URL first (each worker's first compile, prepared statements, cache fill), not counted.
+  timeout 30 wrk -t2 -c"$CONC" -d"${WARMUP:-2s}" "$@" "$url" >/dev/null 2>&1
   timeout 120 wrk -t2 -c"$CONC" -d"$DUR" --timeout 10s --latency "$@" "$url" >"$out" 2>&1
   local rps p50 p99 non2xx
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
