@@ -48,6 +48,7 @@ def configure_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app.core import sockets
     from app.core.auth import NoCookieSessions, register_jwt_loaders
+    from app.core.revocation import register_revocation_watch
     from app.extensions import api, cache, db, jwt, limiter, migrate, socketio
 
     if app.config["TRUSTED_PROXY_HOPS"]:
@@ -59,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     jwt.init_app(app)
     register_jwt_loaders(app)
+    register_revocation_watch(app)
     app.session_interface = NoCookieSessions()
     cache.init_app(app)
     limiter.init_app(app)

@@ -139,7 +139,7 @@ def current_identity() -> str | None:
 def login_revoked(claims: dict[str, Any]) -> bool:
     """Whether a token's login was revoked: from the process's Redis key tracking when it runs, else asked.
 
-    The `revocation_watch` (`app.core.sockets.RevocationWatch`) hears of every revocation from Redis, so a
+    The `revocation_watch` (`app.core.revocation.RevocationWatch`) hears of every revocation from Redis, so a
     request or a socket event costs no round trip; without it (no Redis, tracking down) Redis or the
     database is asked (`accounts.services.is_login_revoked`).
     """

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import logging
-import select
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial, wraps
 from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
-import redis
 from flask import Flask, Request, current_app, request, session
 from flask_jwt_extended import decode_token
 from flask_socketio import SocketIO, join_room, leave_room
@@ -21,6 +17,7 @@ from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import MapAdapter
 
+from app.core.auth import login_revoked
 from app.core.db import after_commit, read_without_transaction
 from app.core.errors import AppError, Unauthorized, error_body
 from app.extensions import db, socketio
@@ -227,118 +224,9 @@ def _wrap(declared: _Declared) -> Callable[..., dict]:
 def _unrevoked_claims() -> dict:
     """The claims this socket connected with, as long as their login is not revoked (else a 401)."""
     claims = session.get(SESSION_CLAIMS)
-    if claims is None or _login_revoked(claims):
+    if claims is None or login_revoked(claims):
         raise Unauthorized("The token has been revoked.")
     return claims
-
-
-def _login_revoked(claims: dict) -> bool:
-    from app.accounts import services as accounts_services
-
-    watch = current_app.extensions.get("revocation_watch")
-    return watch.is_revoked(claims) if watch else accounts_services.is_login_revoked(claims)
-
-
-def _original_poll() -> select.poll:
-    """The operating system's poll(), also in a process gevent has patched (a zero timeout must not yield)."""
-    monkey = sys.modules.get("gevent.monkey")
-    return monkey.get_original("select", "poll")() if monkey and monkey.is_module_patched("select") else select.poll()
-
-
-class RevocationWatch:
-    """Revoked logins as Redis reports them, so that a socket event need not ask Redis about its login.
-
-    One RESP3 connection per process has key tracking on for the revoked-login keys (`CLIENT TRACKING ON
-    BCAST PREFIX revoked-login:`): Redis pushes the name of every such key that is written, i.e. of every
-    login revoked anywhere. A login is asked about in Redis once per tracking session (after tracking was on,
-    so a later revocation is always reported); from then on its events read the reports, drained without
-    blocking before each check. With no working tracking connection every check asks Redis, as before.
-    """
-
-    RETRY_SECONDS = 5.0
-    MAX_LOGINS = 100_000  # beyond this many logins remembered, forget them all and ask Redis again
-
-    def __init__(self, url: str, key_prefix: str):
-        self._pool = redis.ConnectionPool.from_url(url, protocol=3, socket_connect_timeout=2, socket_timeout=2)
-        self._prefix = key_prefix.encode()
-        self._connection: redis.Connection | None = None
-        self._session = 0  # bumped at every (re)connection: what was checked before does not count
-        self._checked: dict[str, int] = {}  # login id -> the tracking session it was asked about in
-        self._revoked: set[str] = set()
-        self._lock = threading.Lock()
-        self._retry_at = 0.0
-
-    def is_revoked(self, claims: dict) -> bool:
-        """Tell whether a token's login is revoked, asking Redis only when the reports cannot tell."""
-        from app.accounts import services as accounts_services
-
-        sid = claims.get("sid")
-        with self._lock:
-            tracking = self._drain()
-            if sid is not None and tracking is not None and self._checked.get(sid) == tracking:
-                return sid in self._revoked
-        revoked = accounts_services.is_login_revoked(claims)
-        if sid is not None and tracking is not None and not revoked:
-            with self._lock:
-                if len(self._checked) >= self.MAX_LOGINS:  # bounded memory in a long-lived process
-                    self._checked.clear()
-                    self._revoked.clear()
-                self._checked[sid] = tracking
-        return revoked
-
-    def _drain(self) -> int | None:
-        """Take in the reports received so far; return the tracking session, or None when not tracking."""
-        if self._connection is None and not self._connect():
-            return None
-        try:
-            while self._has_pending():
-                self._connection.read_response(push_request=True)
-        except (redis.RedisError, OSError):
-            log.warning("revoked-login tracking lost; checking logins in Redis until it is back")
-            self._close()
-            return None
-        return self._session
-
-    def _has_pending(self) -> bool:
-        """Whether a report waits in the reply parser or on the socket, looked at without waiting.
-
-        Not `can_read(0)`: under gevent its poll yields to the hub, here while the lock is held.
-        """
-        reader = getattr(self._connection._parser, "_reader", None)  # hiredis's buffer of parsed replies
-        if reader is not None and reader.has_data():
-            return True
-        poller = _original_poll()
-        poller.register(self._connection._sock, select.POLLIN)
-        return bool(poller.poll(0))
-
-    def _connect(self) -> bool:
-        if time.monotonic() < self._retry_at:
-            return False
-        connection = self._pool.make_connection()
-        try:
-            connection.connect()
-            connection._parser.set_invalidation_push_handler(self._on_invalidate)
-            connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", self._prefix)
-            connection.read_response()
-        except (redis.RedisError, OSError):
-            log.warning("revoked-login tracking unavailable; checking logins in Redis", exc_info=True)
-            connection.disconnect()
-            self._retry_at = time.monotonic() + self.RETRY_SECONDS
-            return False
-        self._connection, self._session = connection, self._session + 1
-        return True
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.disconnect()
-        self._connection = None
-        self._retry_at = time.monotonic() + self.RETRY_SECONDS
-
-    def _on_invalidate(self, push: list) -> None:
-        keys = push[1] or []  # None: the database was flushed, which revokes nothing
-        self._revoked.update(
-            key[len(self._prefix) :].decode() for key in keys if isinstance(key, bytes) and key.startswith(self._prefix)
-        )
 
 
 def _socket_user(claims: dict) -> User:
@@ -369,7 +257,7 @@ def _on_connect(auth: Any = None) -> None:
     except Exception as error:  # expired, bad signature, malformed: all a refusal
         raise ConnectionRefusedError("The token is invalid or expired.", {"code": 401}) from error
     try:
-        usable = payload.get("type") == "access" and not _login_revoked(payload)
+        usable = payload.get("type") == "access" and not login_revoked(payload)
         user = accounts_services.user_for_identity(payload.get("sub")) if usable else None
     except Exception as error:
         log.exception("socket connect failed")
@@ -406,12 +294,6 @@ def _on_unknown_event(event: str, *_args: Any) -> dict:
 
 def register_handlers(app: Flask) -> None:
     """Bind the connect handler, every declared domain handler and the unknown-event answer."""
-    from app.accounts import services as accounts_services
-
-    if app.config.get("REDIS_URL"):
-        app.extensions["revocation_watch"] = RevocationWatch(
-            app.config["REDIS_URL"], accounts_services.REVOKED_KEY.format("")
-        )
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
     socketio.on_event("*", _on_unknown_event, namespace=NAMESPACE)
     for declared in _registry:
