@@ -91,15 +91,16 @@ class StrictParser(SchemaInstanceParser):
 
     def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._field_maps: dict[int, _FieldMap | None] = {}
+        self._field_maps: dict[typing.Any, _FieldMap | None] = {}
 
     def parse(self, argmap: typing.Any, req: Request | None = None, **kwargs: typing.Any) -> typing.Any:
         plain_call = kwargs.get("unknown", core._UNKNOWN_DEFAULT_PARAM) is core._UNKNOWN_DEFAULT_PARAM
-        if kwargs.get("location") == "query" and kwargs.get("validate") is None and plain_call:
-            schema = self._get_schema(argmap, req)
-            field_map = self._field_maps.get(id(schema), False)
+        # Only for schemas that live as long as the app (a class or an instance): a map is kept per argmap.
+        durable = isinstance(argmap, ma.Schema) or (isinstance(argmap, type) and issubclass(argmap, ma.Schema))
+        if durable and kwargs.get("location") == "query" and kwargs.get("validate") is None and plain_call:
+            field_map = self._field_maps.get(argmap, False)
             if field_map is False:
-                field_map = self._field_maps[id(schema)] = _FieldMap.of(schema)
+                field_map = self._field_maps[argmap] = _FieldMap.of(self._get_schema(argmap, req))
             if field_map is not None:
                 loaded = field_map.load((req if req is not None else self.get_default_request()).args)
                 if loaded is not None:
@@ -127,7 +128,7 @@ class _FieldMap:
         for name, field in schema.load_fields.items():
             key = field.data_key or name
             self.by_key[key] = (name, field, key in multiple)
-        self.absent = [(name, field) for name, field in schema.load_fields.items()]
+        self.fields = list(schema.load_fields.items())
 
     @classmethod
     def of(cls, schema: ma.Schema) -> _FieldMap | None:
@@ -154,7 +155,7 @@ class _FieldMap:
                 loaded[name] = field.deserialize(args.getlist(key) if multiple else args[key], key, args)
         except ma.ValidationError:
             return None
-        for name, field in self.absent:
+        for name, field in self.fields:
             if name in loaded:
                 continue
             if field.required:
