@@ -23,7 +23,7 @@ from app.accounts.models import (
     User,
 )
 from app.core import mail
-from app.core.db import after_commit, utcnow
+from app.core.db import after_commit, escape_like, utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.core.redis import redis_client
 from app.core.security import hash_password, needs_rehash, new_token, token_digest, verify_password
@@ -114,7 +114,7 @@ def search_users(q: str | None = None, role: Role | None = None) -> sa.Select:
     """Select users matching a name/email search and a role, by id."""
     stmt = select(User).order_by(User.id)
     if q:
-        pattern = f"%{_escape_like(q.lower())}%"
+        pattern = f"%{escape_like(q.lower())}%"
         stmt = stmt.where(
             sa.or_(sa.func.lower(User.username).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
         )
@@ -129,17 +129,13 @@ def search_trainers(
     """Select trainers by name, specialization and whether they take clients."""
     stmt = select(User).join(TrainerProfile).where(User.role == Role.TRAINER).order_by(User.id)
     if q:
-        stmt = stmt.where(sa.func.lower(User.username).like(f"%{_escape_like(q.lower())}%", escape="\\"))
+        stmt = stmt.where(sa.func.lower(User.username).like(f"%{escape_like(q.lower())}%", escape="\\"))
     if specialization:
-        pattern = f"%{_escape_like(specialization.lower())}%"
+        pattern = f"%{escape_like(specialization.lower())}%"
         stmt = stmt.where(sa.func.lower(TrainerProfile.specialization).like(pattern, escape="\\"))
     if accepting_clients is not None:
         stmt = stmt.where(TrainerProfile.accepting_clients.is_(accepting_clients))
     return stmt
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # ---- login sessions and tokens

@@ -54,6 +54,11 @@ def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
+def escape_like(value: str) -> str:
+    """Escape LIKE's wildcards (and the escape character, `\\`) so a user's text matches as typed."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class TimestampMixin:
     """created_at / updated_at, set by the application in UTC."""
 

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.core.db import bind_of, utcnow
+from app.core.db import bind_of, escape_like, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import PagedSelect
 from app.exercises import policy
@@ -34,10 +34,6 @@ SORT_COLUMNS = {
 
 def _dialect() -> str:
     return bind_of(db.session).dialect.name
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # The columns a list answer shows (what `schemas.dump_exercise` reads).
@@ -99,7 +95,7 @@ def search_exercises(
     )
     params: dict[str, Any] = {"category": category, "difficulty_level": difficulty_level, "created_by": created_by}
     params |= _list_params("muscle", muscles, shape.dialect) | _list_params("equipment", equipment, shape.dialect)
-    params |= {f"word_{i}": f"%{_escape_like(word)}%" for i, word in enumerate(words)}
+    params |= {f"word_{i}": f"%{escape_like(word)}%" for i, word in enumerate(words)}
     params["phrase"] = " ".join(words)
     return _search_query(shape).page(params, pagination)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.core import response_cache, sockets
-from app.core.db import after_commit, utcnow
+from app.core.db import after_commit, escape_like, utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.time import local_today
 from app.extensions import db
@@ -48,7 +48,7 @@ def list_projects(actor: User, q: str | None = None) -> sa.Select:
     mine = select(ProjectMember.project_id).where(ProjectMember.user_id == actor.id)
     stmt = select(Project).where(Project.id.in_(mine)).order_by(Project.id)
     if q:
-        stmt = stmt.where(Project.name.ilike(f"%{_escape_like(q)}%", escape="\\"))
+        stmt = stmt.where(Project.name.ilike(f"%{escape_like(q)}%", escape="\\"))
     return stmt
 
 
@@ -241,7 +241,7 @@ def list_tasks(
     if assignee is not None:
         stmt = stmt.where(Task.assignee_id == (actor.id if assignee == "me" else assignee))
     if q:
-        pattern = f"%{_escape_like(q)}%"
+        pattern = f"%{escape_like(q)}%"
         stmt = stmt.where(sa.or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\")))
     return stmt
 
@@ -383,7 +383,3 @@ def open_task_counts(member_id: int, assignee_ids: list[int]) -> dict[int, int]:
         .group_by(Task.assignee_id)
     )
     return dict(db.session.execute(stmt).all())
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

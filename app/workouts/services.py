@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
-from app.core.db import utcnow
+from app.core.db import escape_like, utcnow
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.pagination import paginate
 from app.exercises import services as exercises_services
@@ -26,14 +26,10 @@ from app.workouts.schemas import check_weeks
 ITEM_FIELDS = ("exercise_id", "position", "sets", "reps", "weight_kg", "duration_s", "distance_m", "rest_s", "notes")
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _text_search(model: Any, q: str) -> sa.ColumnElement[bool]:
     """Every word of `q` in the title or description, case-insensitively."""
     text = sa.func.lower(model.title + " " + sa.func.coalesce(model.description, ""))
-    return sa.and_(*(text.like(f"%{_escape_like(word)}%", escape="\\") for word in q.lower().split()))
+    return sa.and_(*(text.like(f"%{escape_like(word)}%", escape="\\") for word in q.lower().split()))
 
 
 def _order(model: Any, sort: str | None) -> tuple:
