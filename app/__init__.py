@@ -48,6 +48,7 @@ def configure_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app.core import sockets
     from app.core.auth import NoCookieSessions, register_jwt_loaders
+    from app.core.json import PacketJSON
     from app.core.revocation import register_revocation_watch
     from app.extensions import api, cache, db, jwt, limiter, migrate, socketio
 
@@ -72,6 +73,7 @@ def register_extensions(app: Flask) -> None:
         cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
         async_mode=sockets.async_mode(),
+        json=PacketJSON,
     )
 
 

@@ -21,7 +21,7 @@ from app.chat import policy
 from app.chat.models import Block, Message
 from app.chat.schemas import message_payload
 from app.core import sockets
-from app.core.db import utcnow
+from app.core.db import DirectStatement, bind_of, utcnow
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.core.sockets import SocketUser
 from app.extensions import db, limiter
@@ -73,7 +73,7 @@ _SENT_COLUMNS = ("sender_id", "receiver_id", "content", "client_msg_id", "create
 
 
 @functools.cache
-def _send_statement(dialect: str) -> sa.Insert:
+def _send_statement(dialect: str) -> DirectStatement:
     """INSERT ... SELECT <the message> WHERE <may message> ON CONFLICT DO NOTHING RETURNING, built once per dialect."""
     table = Message.__table__
     values = {name: sa.bindparam(name, type_=table.c[name].type) for name in _SENT_COLUMNS}
@@ -81,12 +81,13 @@ def _send_statement(dialect: str) -> sa.Insert:
     rows = policy.pair_from(allowed, values["sender_id"], values["receiver_id"])
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(table).from_select(_SENT_COLUMNS, rows)
-    return stmt.on_conflict_do_nothing(index_elements=["sender_id", "client_msg_id"]).returning(*table.c)
+    return DirectStatement(
+        stmt.on_conflict_do_nothing(index_elements=["sender_id", "client_msg_id"]).returning(*table.c)
+    )
 
 
 def _insert_if_allowed(sender_id: int, receiver_id: int, content: str, client_msg_id: str | None) -> sa.Row | None:
     """Store a message if the sender may send it, in one statement; None when refused or the client_msg_id exists."""
-    connection = db.session.connection()  # Core, in the session's transaction: no ORM work on the hot path
     params = {
         "sender_id": sender_id,
         "receiver_id": receiver_id,
@@ -94,7 +95,8 @@ def _insert_if_allowed(sender_id: int, receiver_id: int, content: str, client_ms
         "client_msg_id": client_msg_id,
         "created_at": utcnow(),
     }
-    return connection.execute(_send_statement(connection.dialect.name), params).one_or_none()
+    rows = _send_statement(bind_of(db.session).dialect.name).rows(db.session, params)  # no ORM work on the hot path
+    return rows[0] if rows else None
 
 
 def _retried(sender_id: int, client_msg_id: str, receiver_id: int, content: str) -> Message | None:
@@ -152,7 +154,7 @@ def history(me: User, peer_id: int, before: int | None = None, after: int | None
 
 
 _messages = Message.__table__
-_MARK_READ = (
+_MARK_READ = DirectStatement(
     sa.update(_messages)
     .where(
         _messages.c.receiver_id == sa.bindparam("reader_id"),
@@ -168,12 +170,13 @@ _MARK_READ = (
 def mark_read(reader: User | SocketUser, peer_id: int, up_to: int) -> int | None:
     """Mark the peer's messages to the reader up to an id as read; emit `messages_read`. Return the last id marked."""
     params = {"reader_id": reader.id, "peer_id": peer_id, "up_to": up_to, "now": utcnow()}
-    marked = db.session.connection().execute(_MARK_READ, params).scalars().all()  # Core: no ORM work
+    marked = [row.id for row in _MARK_READ.rows(db.session, params)]  # no ORM work on the hot path
     if not marked:
         accounts_services.get_user(peer_id)  # an unknown peer is a 404 (looked up only here, off the common path)
         return None
     receipt = {"by": reader.id, "up_to": max(marked)}
-    sockets.emit_to_users([peer_id, reader.id], "messages_read", receipt)  # and the reader's other devices
+    # The peer's sockets, and the reader's other devices (the socket that marked them has its ack).
+    sockets.emit_to_users([peer_id, reader.id], "messages_read", receipt, skip_this_socket=True)
     return receipt["up_to"]
 
 

@@ -119,7 +119,7 @@ def read_without_transaction(session: Session | scoped_session) -> None:
     sees its own snapshot anyway, so a reader sees exactly what it would inside a transaction, two round trips
     sooner. Call it before the first query: a session already in a transaction, or bound to a connection (the
     tests' outer transaction), is left as it is; SQLite is left as it is too. It costs nothing until the
-    session first needs a connection (`UnitOfWorkSession`): a unit of work that never does (a `DirectSelect`
+    session first needs a connection (`UnitOfWorkSession`): a unit of work that never does (a `DirectStatement`
     read, a cache hit) checks nothing out through the session, has nothing to commit, and, when it has made no
     session yet, makes none (the mark waits in the app context for the session it will make).
     """
@@ -164,18 +164,26 @@ def bind_of(session: Session | scoped_session) -> sa.Engine | sa.Connection:
     return (session() if isinstance(session, scoped_session) else session).get_bind()
 
 
-class DirectSelect:
-    """A select compiled once per dialect and run straight on the DBAPI connection: SQLAlchemy's rows, cheaper.
+class DirectStatement:
+    """A statement compiled once per dialect and run straight on the DBAPI connection: SQLAlchemy's rows, cheaper.
 
-    For the hottest reads, built once with named `bindparam`s and run many times with new values.
-    `session.execute(select)` spends about a millisecond of CPU per call in SQLAlchemy's layers (cache key,
-    execution context, ORM result), four times what the query costs on the wire; this runs the compiled
-    string on the DBAPI cursor and applies the same bind and result processors (its rows equal
-    `session.execute(select).all()`, tested). Outside a transaction it takes a pooled connection in
-    autocommit (one round trip, like `read_without_transaction`); inside one, or in a session bound to a
-    connection (the tests), it reads on that connection and so sees its uncommitted writes, and announces the
-    statement to that connection's `before_cursor_execute` listeners (SQL logging, the tests' statement
-    counts); a pooled read has no SQLAlchemy connection and no engine events.
+    For the hottest reads and single-statement writes, built once with named `bindparam`s and run many times
+    with new values: a select, or an INSERT/UPDATE with RETURNING. `session.execute(stmt)` spends about a
+    millisecond of CPU per call in SQLAlchemy's layers (cache key, execution context, ORM result), four times
+    what the query costs on the wire; this runs the compiled string on the DBAPI cursor and applies the same
+    bind and result processors (its rows equal `session.execute(stmt).all()`, tested).
+
+    Where it runs:
+    - A select outside a transaction takes a pooled connection in autocommit (one round trip, like
+      `read_without_transaction`).
+    - A write does the same only on PostgreSQL and only in a unit of work marked `read_without_transaction`
+      (one statement is atomic by itself): it is committed when it returns, and the unit of work's `commit`
+      then runs its after-commit callbacks as usual. Anywhere else (SQLite, an open transaction, an unmarked
+      unit of work) it runs in the session's transaction, committed or rolled back with the rest.
+    - Inside a transaction, or in a session bound to a connection (the tests), on that connection: it sees
+      its uncommitted writes and announces the statement to its `before_cursor_execute` listeners (SQL
+      logging, the tests' statement counts). A pooled statement has no SQLAlchemy connection and no engine
+      events.
 
     `driver_values=True` skips the result processors on PostgreSQL, where psycopg's values already are
     what the columns hold (lists for arrays, aware datetimes) but for non-native enums, which stay their
@@ -183,27 +191,33 @@ class DirectSelect:
     read. SQLite's driver returns text for those types, so there the values are always converted.
     """
 
-    def __init__(self, stmt: sa.Select, *, driver_values: bool = False) -> None:
+    def __init__(self, stmt: sa.Select | sa.Insert | sa.Update, *, driver_values: bool = False) -> None:
         self.stmt = stmt
         self.driver_values = driver_values
-        self._compiled: dict[str, _CompiledSelect] = {}
+        self.writes = stmt.is_dml
+        self._compiled: dict[str, _Compiled] = {}
 
     def rows(self, session: Session | scoped_session, params: dict[str, Any]) -> list[Any]:
-        """Run the select with these bound values; rows as named tuples of processed values."""
+        """Run the statement with these bound values; rows as named tuples of processed values."""
         if isinstance(session, scoped_session):
-            if not session.registry.has():  # no session yet in this unit of work: none is made for the read
-                return self._run_pooled(bind_of(session), params)
+            if not session.registry.has():  # no session yet in this unit of work: none is made for it
+                bind = bind_of(session)
+                if not self.writes or (_is_postgresql(bind) and _marked(None)):
+                    return self._run_pooled(bind, params)
             session = session()
         bind = session.get_bind()
-        if session.in_transaction() or not isinstance(bind, sa.Engine):
-            return self._compiled_for(bind.dialect).run(session.connection(), params)
-        return self._run_pooled(bind, params)
+        pooled = isinstance(bind, sa.Engine) and not session.in_transaction()
+        if pooled and self.writes:
+            pooled = _is_postgresql(bind) and _marked(session)
+        if pooled:
+            return self._run_pooled(bind, params)
+        return self._compiled_for(bind.dialect).run(session.connection(), params)
 
-    def _compiled_for(self, dialect: sa.Dialect) -> _CompiledSelect:
+    def _compiled_for(self, dialect: sa.Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             convert = not (self.driver_values and dialect.name == "postgresql")
-            compiled = self._compiled[dialect.name] = _CompiledSelect(self.stmt, dialect, convert)
+            compiled = self._compiled[dialect.name] = _Compiled(self.stmt, dialect, convert)
         return compiled
 
     def _run_pooled(self, bind: sa.Engine | sa.Connection, params: dict[str, Any]) -> list[Any]:
@@ -223,17 +237,28 @@ class DirectSelect:
             pooled.close()  # back to the pool (which rolls back whatever SQLite began)
 
 
-class _CompiledSelect:
-    def __init__(self, stmt: sa.Select, dialect: sa.Dialect, convert: bool) -> None:
+def _is_postgresql(bind: sa.Engine | sa.Connection) -> bool:
+    return isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql"
+
+
+def _marked(session: Session | None) -> bool:
+    """Whether this unit of work runs without a transaction (`read_without_transaction`), without taking the mark."""
+    if session is not None and session.info.get(_WITHOUT_TRANSACTION_KEY):
+        return True
+    return has_app_context() and bool(g.get(_WITHOUT_TRANSACTION_KEY))
+
+
+class _Compiled:
+    def __init__(self, stmt: sa.Select | sa.Insert | sa.Update, dialect: sa.Dialect, convert: bool) -> None:
         self.compiled = stmt.compile(dialect=dialect)
         self.sql = self.compiled.string
         self.positions = self.compiled.positiontup if self.compiled.positional else None
-        self.bind_processors = {
-            name: processor
-            for name, bind in self.compiled.binds.items()
+        self.bind_processors = {  # by the names the SQL renders (anonymous binds: `role_1`, ...)
+            self.compiled.bind_names[bind]: processor
+            for bind in self.compiled.binds.values()
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
-        columns = list(stmt.selected_columns)
+        columns = list(stmt.exported_columns)  # a select's columns, or a write's RETURNING
         processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
         self.result_processors = [(i, p) for i, p in enumerate(processors) if p is not None] if convert else []
         self.row_type = namedtuple("Row", [column.key for column in columns], rename=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -36,3 +37,24 @@ class FastJSONProvider(DefaultJSONProvider):
         except orjson.JSONEncodeError:
             return super().response(*args, **kwargs)
         return self._app.response_class(body, mimetype=self.mimetype)
+
+
+class PacketJSON:
+    """The JSON module Socket.IO encodes and decodes its packets with (`json=` of the server), on orjson.
+
+    python-socketio calls `dumps(data, separators=(",", ":"))` and `loads(text)`: orjson writes that compact
+    form itself, in UTF-8 rather than `\\u` escapes (the same document to any JSON reader). What orjson
+    refuses goes to the standard library, as with `FastJSONProvider`; what it cannot read raises its
+    `JSONDecodeError`, a `ValueError` like the standard library's, so a malformed packet is refused as before.
+    """
+
+    @staticmethod
+    def dumps(obj: Any, **kwargs: Any) -> str:
+        try:
+            return orjson.dumps(obj).decode()
+        except orjson.JSONEncodeError:
+            return json.dumps(obj, **kwargs)
+
+    @staticmethod
+    def loads(text: str | bytes, **kwargs: Any) -> Any:
+        return orjson.loads(text) if not kwargs else json.loads(text, **kwargs)

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_smorest.pagination import PaginationParameters
 
-from app.core.db import DirectSelect
+from app.core.db import DirectStatement
 from app.extensions import db
 
 
@@ -44,7 +44,7 @@ def _record_total(pagination: PaginationParameters, rows: list[Any], count: Call
 
 
 class PagedSelect:
-    """A page-numbered list whose select is built once (with named `bindparam`s) and run as a `DirectSelect`.
+    """A page-numbered list whose select is built once (with named `bindparam`s) and run as a `DirectStatement`.
 
     The same answer as `paginate(stmt, ...)` — page and total in one round trip — for lists hot enough that
     SQLAlchemy's per-call work shows: the statement is neither rebuilt nor recompiled per request.
@@ -53,8 +53,8 @@ class PagedSelect:
     def __init__(self, stmt: sa.Select, *, driver_values: bool = False) -> None:
         page, count = _with_total(stmt)
         page = page.limit(sa.bindparam("_limit")).offset(sa.bindparam("_offset"))
-        self._page = DirectSelect(page, driver_values=driver_values)
-        self._count = DirectSelect(count)
+        self._page = DirectStatement(page, driver_values=driver_values)
+        self._count = DirectStatement(count)
 
     def page(self, params: dict[str, Any], pagination: PaginationParameters) -> list[Any]:
         """One page of rows for these bound values; records the total for the X-Pagination header."""

@@ -10,7 +10,7 @@ from functools import lru_cache, partial, wraps
 from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
-from flask import Flask, Request, current_app, request, session
+from flask import Flask, Request, current_app, has_request_context, request, session
 from flask_jwt_extended import decode_token
 from flask_socketio import SocketIO, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError
@@ -91,13 +91,17 @@ def user_room(user_id: int) -> str:
 # ---- emitting
 
 
-def emit_to_room(room: str | list[str], event: str, payload: Any, *, now: bool = False) -> None:
+def emit_to_room(
+    room: str | list[str], event: str, payload: Any, *, now: bool = False, skip_this_socket: bool = False
+) -> None:
     """Emit to a room (or to several, once per socket) on every web process, once the current transaction
-    commits (`now=True`: at once)."""
+    commits (`now=True`: at once). `skip_this_socket=True` leaves out the socket whose event is being handled
+    (its ack already tells it)."""
+    skip_sid = this_socket() if skip_this_socket else None
     if now:
-        _emit(room, event, payload)
+        _emit(room, event, payload, skip_sid)
     else:
-        after_commit(db.session, partial(_emit, room, event, payload))
+        after_commit(db.session, partial(_emit, room, event, payload, skip_sid))
 
 
 def emit_to_user(user_id: int, event: str, payload: Any, *, now: bool = False) -> None:
@@ -105,16 +109,24 @@ def emit_to_user(user_id: int, event: str, payload: Any, *, now: bool = False) -
     emit_to_room(user_room(user_id), event, payload, now=now)
 
 
-def emit_to_users(user_ids: Iterable[int], event: str, payload: Any, *, now: bool = False) -> None:
+def emit_to_users(
+    user_ids: Iterable[int], event: str, payload: Any, *, now: bool = False, skip_this_socket: bool = False
+) -> None:
     """Emit to every socket of several users in one publish on the message queue (a socket in two of their
-    rooms gets it once), after commit (`now=True`: at once)."""
-    emit_to_room([user_room(user_id) for user_id in user_ids], event, payload, now=now)
+    rooms gets it once), after commit (`now=True`: at once; `skip_this_socket`: see `emit_to_room`)."""
+    rooms = [user_room(user_id) for user_id in user_ids]
+    emit_to_room(rooms, event, payload, now=now, skip_this_socket=skip_this_socket)
 
 
-def _emit(room: str | list[str], event: str, payload: Any) -> None:
+def this_socket() -> str | None:
+    """The Socket.IO id of the socket whose event is being handled (None in an HTTP request or a job)."""
+    return getattr(request, "sid", None) if has_request_context() else None
+
+
+def _emit(room: str | list[str], event: str, payload: Any, skip_sid: str | None = None) -> None:
     # The change is already committed: a failed emit is logged, never turned into a failed request.
     try:
-        _emitter().emit(event, payload, to=room, namespace=NAMESPACE)
+        _emitter().emit(event, payload, to=room, namespace=NAMESPACE, skip_sid=skip_sid)
     except Exception:
         log.exception("socket emit failed: %s to %s", event, room)
 

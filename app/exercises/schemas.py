@@ -115,7 +115,7 @@ class ExerciseRefSchema(Schema):
 def dump_exercise(exercise: Exercise) -> dict[str, Any]:
     """`ExerciseSchema().dump(exercise)`, several times faster (list and detail responses).
 
-    Also dumps a list's rows, whose enums may be their plain `str` values (`DirectSelect(driver_values=True)`).
+    Also dumps a list's rows, whose enums may be their plain `str` values (`DirectStatement(driver_values=True)`).
     """
     return {
         "id": exercise.id,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.core.db import DirectSelect, open_pool, read_without_transaction
+from app.core.db import DirectStatement, open_pool, read_without_transaction
 from app.exercises.models import Category, Exercise
 from app.extensions import db
 from tests.factories import make_exercise
@@ -71,13 +71,13 @@ def test_marking_a_unit_of_work_checks_nothing_out_until_its_first_query(app):
         pool = db.engine.pool
         before = pool.checkedout()
         read_without_transaction(db.session)
-        assert pool.checkedout() == before  # a cache hit or a DirectSelect read never takes one through the session
+        assert pool.checkedout() == before  # a cache hit or a DirectStatement read never takes one through the session
         assert db.session.scalar(sa.text("SELECT 1")) == 1
         assert _autocommit() is True
         db.session.remove()
 
 
-# ---- DirectSelect: SQLAlchemy's rows from the DBAPI cursor
+# ---- DirectStatement: SQLAlchemy's rows from the DBAPI cursor
 
 
 def _probe_select() -> sa.Select:
@@ -93,17 +93,17 @@ def test_direct_rows_equal_the_sessions_rows_and_see_the_transactions_own_writes
     make_exercise(name="Probe Row", category="Strength", muscles=["lats"])
     make_exercise(name="Probe Run", category="Cardio")
     params = {"category": Category.STRENGTH, "pattern": "Probe%"}
-    rows = DirectSelect(_probe_select()).rows(db.session, params)  # uncommitted: read in the same transaction
+    rows = DirectStatement(_probe_select()).rows(db.session, params)  # uncommitted: read in the same transaction
     assert rows == db.session.execute(_probe_select(), params).all()
     assert [row.name for row in rows] == ["Probe Row", "Probe Squat"]
     assert rows[0].category is Category.STRENGTH and rows[0].created_at.tzinfo is not None
     assert rows[1].muscles == ["quadriceps", "glutes"]
-    assert DirectSelect(_probe_select()).rows(db.session, {**params, "pattern": "None%"}) == []
+    assert DirectStatement(_probe_select()).rows(db.session, {**params, "pattern": "None%"}) == []
 
 
 def test_driver_values_keep_enums_as_their_strings_on_postgresql(app):
     make_exercise(name="Probe Plank", category="Strength")
-    row = DirectSelect(_probe_select(), driver_values=True).rows(
+    row = DirectStatement(_probe_select(), driver_values=True).rows(
         db.session, {"category": "Strength", "pattern": "Probe Plank"}
     )[0]
     assert type(row.category) is str and row.category == Category.STRENGTH
@@ -119,9 +119,9 @@ def test_outside_a_transaction_a_direct_read_autocommits_and_gives_the_connectio
         make_exercise(name="Probe Lunge", category="Strength")
         db.session.commit()
         db.session.remove()
-        rows = DirectSelect(_probe_select()).rows(db.session, {"category": "Strength", "pattern": "Probe%"})
+        rows = DirectStatement(_probe_select()).rows(db.session, {"category": "Strength", "pattern": "Probe%"})
         assert [row.name for row in rows] == ["Probe Lunge"]
-        assert DirectSelect(own_transaction).rows(db.session, {})[0].alone is True
+        assert DirectStatement(own_transaction).rows(db.session, {})[0].alone is True
         assert not db.session().in_transaction()  # nothing began through the session: nothing to commit
         assert db.engine.pool.checkedout() == 0
         with db.engine.connect() as connection:  # the pooled connection is transactional again
@@ -140,3 +140,57 @@ def test_a_mark_no_session_took_up_ends_with_its_request(app):
             assert db.session.scalar(sa.text("SELECT 1")) == 1
             assert _autocommit() is False  # the next unit of work, which may write, is transactional
             db.session.remove()
+
+
+# ---- DirectStatement writes: INSERT/UPDATE ... RETURNING
+
+
+def _rename() -> sa.Update:
+    return (
+        sa.update(Exercise)
+        .where(Exercise.name.like(sa.bindparam("pattern")))
+        .values(
+            name=Exercise.name + sa.bindparam("suffix"), updated_at=sa.bindparam("now", type_=Exercise.updated_at.type)
+        )
+        .returning(Exercise.id, Exercise.name, Exercise.category, Exercise.updated_at)
+    )
+
+
+def test_a_direct_write_returns_the_sessions_rows_inside_the_transaction(app):
+    make_exercise(name="Probe Dip", category="Strength")
+    params = {"pattern": "Probe Dip%", "suffix": " (ring)", "now": datetime(2026, 11, 22, 12, tzinfo=UTC)}
+    rows = DirectStatement(_rename()).rows(db.session, params)
+    assert [(row.name, row.category, row.updated_at) for row in rows] == [
+        ("Probe Dip (ring)", Category.STRENGTH, params["now"])
+    ]
+    assert db.session.execute(_rename(), {**params, "suffix": "!", "pattern": "Probe Dip (ring)"}).all() == [
+        (rows[0].id, "Probe Dip (ring)!", Category.STRENGTH, params["now"])
+    ]
+
+
+@pytest.mark.live
+def test_a_direct_write_commits_at_once_only_in_a_unit_of_work_without_a_transaction(app):
+    params = {"pattern": "Probe Curl%", "suffix": "+", "now": datetime(2026, 11, 22, 12, tzinfo=UTC)}
+    with app.test_request_context():
+        make_exercise(name="Probe Curl", category="Strength")
+        db.session.commit()
+        db.session.remove()
+        try:
+            # Unmarked: the write is the session's, and goes with its rollback.
+            assert [row.name for row in DirectStatement(_rename()).rows(db.session, params)] == ["Probe Curl+"]
+            assert db.session().in_transaction()
+            db.session.rollback()
+            db.session.remove()
+            # Marked (a single-statement unit of work): committed when it returns, no session transaction.
+            read_without_transaction(db.session)
+            assert [row.name for row in DirectStatement(_rename()).rows(db.session, params)] == ["Probe Curl+"]
+            assert not db.session.registry.has() or not db.session().in_transaction()
+            assert db.engine.pool.checkedout() == 0
+            with db.engine.connect() as connection:
+                assert connection.scalar(sa.select(Exercise.name).where(Exercise.name.like("Probe Curl%"))) == (
+                    "Probe Curl+"
+                )
+        finally:
+            db.session.remove()
+            with db.engine.begin() as connection:
+                connection.execute(sa.delete(Exercise).where(Exercise.name.like("Probe Curl%")))

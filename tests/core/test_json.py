@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 from flask import jsonify
 from flask.json.provider import DefaultJSONProvider
 
@@ -57,3 +58,29 @@ def test_debug_mode_indents_as_flask_does(app):
             assert jsonify(a=1).get_data() == b'{\n  "a": 1\n}\n'
     finally:
         app.debug = False
+
+
+# ---- Socket.IO packets
+
+
+def test_socketio_packets_encode_and_decode_through_orjson_as_the_standard_library_does(app):
+    from socketio import packet
+
+    from app.core.json import PacketJSON
+
+    assert packet.Packet.json is PacketJSON  # the server's `json=`, which python-socketio sets on its packets
+    for document in [{"b": 1, "a": [1.5, None, True, "é ✓"]}, ["message", {"id": 2**80}], {3: "int keys"}, "x"]:
+        text = PacketJSON.dumps(document, separators=(",", ":"))
+        assert json.loads(text) == json.loads(json.dumps(document, separators=(",", ":")))
+        assert PacketJSON.loads(text) == json.loads(text)
+    assert PacketJSON.dumps(["send_message", {"a": 1}], separators=(",", ":")) == '["send_message",{"a":1}]'
+    encoded = packet.Packet(packet.EVENT, data=["typing", {"to": 7}], id=3).encode()
+    assert encoded == '23["typing",{"to":7}]'
+    assert packet.Packet(encoded_packet=encoded).data == ["typing", {"to": 7}]
+
+
+def test_a_malformed_packet_is_refused_as_with_the_standard_library(app):
+    from socketio import packet
+
+    with pytest.raises(ValueError):
+        packet.Packet(encoded_packet='2["typing",{')

@@ -33,7 +33,7 @@ def test_second_list_is_served_from_redis_without_any_sql(app, client, headers):
     make_exercise(name="Plank")
     with sql_statements() as first_seen:
         first = client.get("/api/exercises?category=Strength", headers=headers)
-    assert len(library_queries(first_seen)) == 1  # page and total in one statement (counted: see DirectSelect)
+    assert len(library_queries(first_seen)) == 1  # page and total in one statement (counted: see DirectStatement)
     with sql_statements() as seen:
         second = client.get("/api/exercises?category=Strength", headers=headers)
     assert second.status_code == 200
