@@ -8,15 +8,17 @@
 #   bash bench/chat_bench.sh                  # DUR=20 PAIRS=100 PROCS=2 WORKER=gevent
 #   DUR=10 RELAY=0 bash bench/chat_bench.sh   # shorter, Spotter only
 #   WORKER=gthread THREADS=100 bash bench/chat_bench.sh   # threads, as `make run` serves Socket.IO
-# Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, DUR, WARMUP_S, PAIRS, PROCS (client processes), WORKER, THREADS, PORT.
+# Env: BENCH_DATABASE_URL, BENCH_REDIS_URL, DUR, WARMUP_S, PAIRS, PROCS (client processes), WORKER, THREADS, PORT,
+# GUNICORN_CONFIG.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 PORT="${PORT:-18950}"
 THREADS="${THREADS:-100}"
 WORKER="${WORKER:-gevent}"
+CONFIG="${GUNICORN_CONFIG:-$ROOT/gunicorn_web.py}"  # another config (e.g. one that profiles) for both sides
 case "$WORKER" in
-  gthread) WORKER_ARGS=(-c "$ROOT/gunicorn_web.py" -k gthread -w 1 --threads "$THREADS") ;;
-  gevent) WORKER_ARGS=(-c "$ROOT/gunicorn_web.py" -k gevent -w 1 --worker-connections 1000) ;;
+  gthread) WORKER_ARGS=(-c "$CONFIG" -k gthread -w 1 --threads "$THREADS") ;;
+  gevent) WORKER_ARGS=(-c "$CONFIG" -k gevent -w 1 --worker-connections 1000) ;;
   *) echo "WORKER is gthread or gevent" >&2; exit 2 ;;
 esac
 RELAY_MODE=$([ "$WORKER" = gevent ] && echo gevent || echo threading)

@@ -91,9 +91,25 @@ def _session_settings(dbapi_connection, connection_record) -> None:
 _AFTER_COMMIT_KEY = "spotter_after_commit"
 
 
-def after_commit(session: Session, callback: Callable[[], Any]) -> None:
-    """Run `callback` once the session's current transaction commits; drop it on rollback."""
+def after_commit(session: Session | scoped_session, callback: Callable[[], Any]) -> None:
+    """Run `callback` once the session's current transaction commits; drop it on rollback.
+
+    In a unit of work that runs without a transaction on PostgreSQL (`read_without_transaction`) and has
+    none open, every statement it ran is committed already: the callback runs now (and no session is made
+    to hold it).
+    """
+    if _all_committed(session):
+        callback()
+        return
     session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
+
+
+def _all_committed(session: Session | scoped_session) -> bool:
+    if isinstance(session, scoped_session):
+        if not session.registry.has():
+            return _marked(None) and _is_postgresql(bind_of(session))
+        session = session()
+    return not session.in_transaction() and _marked(session) and _is_postgresql(session.get_bind())
 
 
 @event.listens_for(Session, "after_commit")

@@ -213,24 +213,30 @@ def _wrap(declared: _Declared) -> Callable[..., dict]:
                 read_without_transaction(db.session)
             user = _socket_user(claims) if declared.load_user else SocketUser(session[SESSION_USER_ID])
             result = fn(user, payload)
-            db.session.commit()
+            _end(commit=True)
             return ok_ack(**(result or {}))
         except ma.ValidationError as error:
-            db.session.rollback()
+            _end(commit=False)
             messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
             return error_ack(422, "Validation failed.", {"json": messages})
         except AppError as error:
-            db.session.rollback()
+            _end(commit=False)
             return error_ack(error.code, error.message, error.errors)
         except IntegrityError:
-            db.session.rollback()
+            _end(commit=False)
             return error_ack(409, "The request conflicts with existing data.")
         except Exception:
-            db.session.rollback()
+            _end(commit=False)
             log.exception("socket handler %s failed", fn.__name__)
             return error_ack(500, "The server hit an unexpected error; it has been logged.")
 
     return handler
+
+
+def _end(*, commit: bool) -> None:
+    """End the event's unit of work (one that ran only direct statements made no session: nothing to end)."""
+    if db.session.registry.has():
+        db.session.commit() if commit else db.session.rollback()
 
 
 def _unrevoked_claims() -> dict:

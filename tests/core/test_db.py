@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.core.db import DirectStatement, open_pool, read_without_transaction
+from app.core.db import DirectStatement, after_commit, open_pool, read_without_transaction
 from app.exercises.models import Category, Exercise
 from app.extensions import db
 from tests.factories import make_exercise
@@ -194,3 +194,27 @@ def test_a_direct_write_commits_at_once_only_in_a_unit_of_work_without_a_transac
             db.session.remove()
             with db.engine.begin() as connection:
                 connection.execute(sa.delete(Exercise).where(Exercise.name.like("Probe Curl%")))
+
+
+@pytest.mark.live
+def test_after_commit_waits_for_the_transaction_but_not_in_a_unit_of_work_without_one(app):
+    ran = []
+    with app.test_request_context():
+        after_commit(db.session, lambda: ran.append("transactional"))
+        assert ran == []  # an ordinary unit of work: at its commit
+        db.session.commit()
+        assert ran == ["transactional"]
+        db.session.remove()
+    with app.test_request_context():
+        read_without_transaction(db.session)  # every statement commits as it runs: nothing to wait for
+        after_commit(db.session, lambda: ran.append("now"))
+        assert ran == ["transactional", "now"]
+        assert not db.session.registry.has()  # and no session was made to hold it
+    with app.test_request_context():
+        read_without_transaction(db.session)
+        db.session.scalar(sa.text("SELECT 1"))  # a session with its (autocommit) connection: its commit
+        after_commit(db.session, lambda: ran.append("at commit"))
+        assert ran == ["transactional", "now"]
+        db.session.commit()
+        assert ran[-1] == "at commit"
+        db.session.remove()
