@@ -128,7 +128,7 @@ class Pair:
             async def on_message(message):
                 if message["sender_id"] == self.ids[side]:
                     return  # the echo to the sender's own room
-                self.stats.delivered(message["client_msg_id"])
+                self.stats.delivered(message["client_msg_id"], message["id"])
                 await _quietly(client.emit("mark_read", {"with": self.ids[peer], "up_to": message["id"]}))
 
             def on_read(receipt):
@@ -192,9 +192,11 @@ class Stats:
         self.n_sent += 1
         self.pending_receipts.setdefault((side, index), []).append(key)
 
-    def delivered(self, key: str) -> None:
+    def delivered(self, key: str, message_id: int | None = None) -> None:
         if key in self.sent_at:
             self.delivery.append((time.perf_counter() - self.sent_at[key]) * 1000)
+            if message_id is not None:  # known here before any receipt of it (the ack may come later)
+                self.ids[key] = message_id
 
     def acked(self, key: str, ack) -> None:
         now = time.perf_counter()

@@ -436,3 +436,11 @@ def test_an_unknown_event_gets_a_404_ack_and_the_connection_stays(connect):
     assert ack == {"ok": False, "error": {"code": 404, "message": "Unknown event 'no_such_event'."}}
     assert socket.is_connected()
     assert socket.emit("test_echo", {"text": "hi"}, callback=True)["ok"] is True
+
+
+def test_a_redis_queue_publishes_on_one_connection_and_other_queues_are_flask_socketios():
+    queue = sockets.client_manager("redis://127.0.0.1:6379/13", "a-channel")
+    assert isinstance(queue, socketio_client.RedisManager)
+    assert (queue.channel, queue.redis_options) == ("a-channel", {"single_connection_client": True})
+    assert sockets.client_manager(None, "a-channel") is None
+    assert sockets.client_manager("amqp://guest@127.0.0.1//", "a-channel") is None
