@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -11,6 +9,7 @@ from app.accounts.schemas import UserRefSchema
 from app.chat.models import MAX_CLIENT_MSG_ID, MAX_CONTENT
 from app.core.api import MAX_ID, PageQueryArgsSchema, Schema
 from app.core.errors import AppError
+from app.core.json import json_size
 from app.core.schemas import CursorQueryArgsSchema, Id, Trimmed, UTCDateTime, iso_utc
 
 
@@ -31,7 +30,7 @@ class EventSchema(Schema):
         from flask import current_app
 
         limit = current_app.config["CHAT_MAX_EVENT_BYTES"]
-        size = len(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+        size = json_size(data)
         if size > limit:
             raise PayloadTooLarge(f"The event payload is larger than {limit} bytes.")
         return data

@@ -84,3 +84,10 @@ def test_a_malformed_packet_is_refused_as_with_the_standard_library(app):
 
     with pytest.raises(ValueError):
         packet.Packet(encoded_packet='2["typing",{')
+
+
+def test_json_size_is_the_compact_utf8_length():
+    from app.core.json import json_size
+
+    for document in [{"content": "é ✓ hi", "to": 3}, {"n": 2**80, "nested": [1, None, True]}, "x" * 100]:
+        assert json_size(document) == len(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
