@@ -185,3 +185,21 @@ def test_the_digest_run_by_a_worker_process_reaches_the_socket(app, pair):
     assert notification["type"] == "message"
     assert notification["title"] == "3 new messages from coach_sam"
     assert notification["data"] == {"by_sender": {str(trainer.id): 3}}
+
+
+def test_a_sockets_events_are_handled_in_the_order_it_sent_them(pair):
+    """One socket's events run one after another (not a greenlet each): a burst is stored and acked in order."""
+    a, b = pair["sockets"]["trainer"], pair["sockets"]["client"]
+    client = pair["client"]
+    acks: list[dict] = []
+    for n in range(15):  # sent back to back, without waiting for the acks
+        payload = {"receiver_id": client.id, "content": f"set {n}", "client_msg_id": f"burst-{n}"}
+        a.client.emit("send_message", payload, callback=acks.append)
+    deadline = time.monotonic() + 10
+    while len(acks) < 15 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [ack["message"]["client_msg_id"] for ack in acks] == [f"burst-{n}" for n in range(15)]
+    ids = [ack["message"]["id"] for ack in acks]
+    assert ids == sorted(ids)
+    for n in range(15):
+        assert b.wait_for("message", lambda m, n=n: m["client_msg_id"] == f"burst-{n}")["id"] == ids[n]
