@@ -20,7 +20,11 @@ and the CPU seconds used while the clients were sending by the servers (SERVER_P
 PostgreSQL, Redis and the whole machine, with how many PostgreSQL sessions were opened meanwhile.
 The clients first send the same load for WARMUP_S seconds, not counted (a new process and its PostgreSQL
 backends are slow at first: the first seconds' p99 was ~0.8 s). Every wait is bounded; the run stops by
-itself. Env: DUR (20), WARMUP_S (3), PROCS (2), PAIRS (100), DRAIN_S (5).
+itself. Deliveries slower than SLOW_MS (50 ms) are listed by the 100 ms window they were sent in, with how
+many went each way and through how many client processes: a stall shows as one crowded window, load as
+many thin ones. The clients' garbage collector is off while they send (CLIENT_GC=1 keeps it on): its pauses
+were the load generator's, not the servers'.
+Env: DUR (20), WARMUP_S (3), PROCS (2), PAIRS (100), DRAIN_S (5), CLIENT_GC (0).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import statistics
@@ -42,6 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TOKENS = ROOT / "bench" / "out" / "chat_tokens.json"
 PASSWORD = "bench-password-1"
+SLOW_MS = 50  # deliveries slower than this are reported by when they were sent
 
 
 # ---- seed (runs in the app, bench env)
@@ -194,6 +200,7 @@ class Stats:
         self.ack: list[float] = []
         self.receipt_ms: list[float] = []
         self.errors: dict[str, int] = {}
+        self.slow: list[tuple[float, float, str, int]] = []  # (sent at, ms, sender's side, client process)
         self.n_sent = 0
 
     def sent(self, key: str, side: str, index: int) -> None:
@@ -203,7 +210,10 @@ class Stats:
 
     def delivered(self, key: str, message_id: int | None = None) -> None:
         if key in self.sent_at:
-            self.delivery.append((time.perf_counter() - self.sent_at[key]) * 1000)
+            ms = (time.perf_counter() - self.sent_at[key]) * 1000
+            self.delivery.append(ms)
+            if ms > SLOW_MS:  # when it was sent (wall clock, comparable across the worker processes), and from where
+                self.slow.append((time.time() - ms / 1000, ms, key.split("-")[0][-1], os.getpid()))
             if message_id is not None:  # known here before any receipt of it (the ack may come later)
                 self.ids[key] = message_id
 
@@ -250,6 +260,13 @@ async def _worker(mode: str, url_a: str, url_b: str, first: int, last: int, star
     for pair in pairs:  # one at a time, as the threaded harness did: no burst of handshakes
         await pair.connect(url_a, url_b)
     await asyncio.sleep(max(0.0, start_at - time.time()))
+    if os.environ.get("CLIENT_GC", "0") != "1":
+        # The load generator's own collections paused every pair of a worker at once (both workers allocate
+        # alike, so at about the same moments): 100-300 ms stalls, in both directions, that were no server's.
+        # A run is short; its memory grows a little.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
     t0 = time.perf_counter()
     slots = [(pair, side) for pair in pairs for side in ("a", "b")]
     # Each client sends once a second; the clients' sends are spread evenly over the second. A send is its own
@@ -284,6 +301,7 @@ async def _worker(mode: str, url_a: str, url_b: str, first: int, last: int, star
         "ack": stats.ack,
         "receipt": stats.receipt_ms,
         "errors": stats.errors,
+        "slow": stats.slow,
         "elapsed": t_sent - t_measured,
     }
 
@@ -303,6 +321,7 @@ class CpuMeter:
 
     def __init__(self, server_pids: list[int]):
         self.server_pids = server_pids
+        self.pg = _pg_connection()
         self.samples: list[dict[str, float]] = []
         self.processes: list[dict[int, tuple[str, int, int]]] = []
 
@@ -319,7 +338,7 @@ class CpuMeter:
                 "postgres": sum(t for comm, t, _ in stats.values() if comm == "postgres") / self.HZ,
                 "redis": sum(t for comm, t, _ in stats.values() if comm == "redis-server") / self.HZ,
                 "machine": sum(cpu[i] for i in (0, 1, 2, 5, 6, 7)) / self.HZ,
-                "sessions": _pg_sessions(),
+                "sessions": _pg_sessions(self.pg),
             }
         )
 
@@ -364,16 +383,23 @@ def _descendants(roots: list[int], stats: dict[int, tuple[str, int, int]]) -> se
     return found & stats.keys()
 
 
-def _pg_sessions() -> float:
-    """Sessions ever opened on the bench database (a pool that churns connections shows here)."""
+def _pg_connection():
+    """A connection for reading PostgreSQL's session count, opened before the run (a new backend mid-run is
+    a fork on the machine under test)."""
     import psycopg
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
+        return None
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+
+def _pg_sessions(connection) -> float:
+    """Sessions ever opened on the bench database (a pool that churns connections shows here)."""
+    if connection is None:
         return 0.0
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-        row = conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()").fetchone()
-    return float(row[0]) - 1  # not counting this one
+    row = connection.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()").fetchone()
+    return float(row[0])
 
 
 # ---- orchestration
@@ -420,9 +446,33 @@ def run(mode: str, url_a: str, url_b: str, label: str) -> None:
     for name, values in (("delivery", delivery), ("ack", ack), ("receipt", receipt)):
         p50, p99, top = pct(values, 50), pct(values, 99), pct(values, 100)
         print(f"    {name:<9} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   max {top:7.2f} ms   (n={len(values)})")
+    slow = sorted(entry for r in results for entry in r["slow"])
+    if slow:
+        print(_slow_windows(slow, start_at + warmup_seconds()))
     timer.join(timeout=5)
     if len(meter.samples) == 2:
         print(meter.report(sent))
+
+
+def _slow_windows(slow: list[list], measured_from: float) -> str:
+    """Where the tail is: the deliveries over SLOW_MS by the 100 ms window they were sent in (stall or load?)."""
+    windows: dict[int, list[list]] = {}
+    for entry in slow:
+        windows.setdefault(int((entry[0] - measured_from) * 10), []).append(entry)
+    busiest = sorted(windows.items(), key=lambda item: -len(item[1]))[:4]
+
+    def describe(window: int, entries: list[list]) -> str:
+        at = time.strftime("%H:%M:%S", time.gmtime(measured_from + window / 10))
+        a_to_b = sum(entry[2] == "a" for entry in entries)
+        processes = len({entry[3] for entry in entries})
+        worst = max(entry[1] for entry in entries)
+        return (
+            f"+{window / 10:.1f} s ({at}): {len(entries)}"
+            f" (A->B {a_to_b}, client processes {processes}, worst {worst:.0f} ms)"
+        )
+
+    described = ", ".join(describe(window, entries) for window, entries in busiest)
+    return f"    slow      {len(slow)} over {SLOW_MS} ms, in {len(windows)} windows of 100 ms; busiest {described}"
 
 
 def _measure_window(meter: CpuMeter, start_at: float, duration: int) -> None:
