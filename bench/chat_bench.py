@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKENS = ROOT / "bench" / "out" / "chat_tokens.json"
 PASSWORD = "bench-password-1"
 SLOW_MS = 50  # deliveries slower than this are reported by when they were sent
+HISTORY = 100  # read messages each pair has before a run
 
 
 # ---- seed (runs in the app, bench env)
@@ -86,20 +87,45 @@ def seed(pairs: int) -> None:
                 }
             )
         ids = [end["id"] for pair in out for end in (pair["a"], pair["b"])]
-        db.session.execute(sa.delete(Message).where(Message.sender_id.in_(ids)))
+        ours = Message.sender_id.in_(ids)
+        db.session.execute(sa.delete(Message).where(ours, Message.client_msg_id.is_not(None)))  # the last run's
+        # Every pair has a read history, as conversations in use do: an empty table would have the planner
+        # choose sequential scans for the prepared statements, which grow slower as the run fills it.
+        if db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(ours)) < pairs * HISTORY:
+            db.session.execute(sa.delete(Message).where(ours))
+            db.session.execute(sa.insert(Message), list(_history(out)))
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
-            # Each run leaves ~12,000 dead message rows (its inserts, receipts, and this delete). Where
+            # Each run leaves ~12,000 dead message rows (its inserts, receipts, and the delete above). Where
             # autovacuum is off (this machine's PostgreSQL) they piled up run after run: 216,000 after a day's
-            # runs, every statement walking bloated indexes. Vacuumed here, each run starts as production's
-            # autovacuum would keep it; the checkpoint puts the run at the start of a checkpoint cycle, so
-            # the figures do not depend on whether a spread checkpoint happens to be writing meanwhile.
+            # runs, every statement walking bloated indexes. Vacuumed and analyzed here, each run starts as
+            # production's autovacuum would keep it; the checkpoint puts the run at the start of a checkpoint
+            # cycle, so the figures do not depend on whether a spread checkpoint happens to be writing meanwhile.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(sa.text("VACUUM (ANALYZE) messages, users"))
                 connection.execute(sa.text("CHECKPOINT"))
     TOKENS.parent.mkdir(parents=True, exist_ok=True)
     TOKENS.write_text(json.dumps(out))
     print(f"seeded {pairs} pairs -> {TOKENS}")
+
+
+def _history(pairs: list[dict]):
+    """HISTORY read messages per pair, both ways, a day old (no client_msg_id: the runs' messages have one)."""
+    from datetime import UTC, datetime, timedelta
+
+    day_ago = datetime.now(UTC) - timedelta(days=1)
+    for pair in pairs:
+        for n in range(HISTORY):
+            sender, receiver = (pair["a"], pair["b"]) if n % 2 else (pair["b"], pair["a"])
+            at = day_ago + timedelta(seconds=n)
+            yield {
+                "sender_id": sender["id"],
+                "receiver_id": receiver["id"],
+                "content": f"history {n}",
+                "created_at": at,
+                "read_at": at,
+                "notified_at": None,
+            }
 
 
 def _user(accounts, username: str, role):
