@@ -193,9 +193,9 @@ class DirectStatement:
     - A select outside a transaction takes a pooled connection in autocommit (one round trip, like
       `read_without_transaction`).
     - A write does the same only on PostgreSQL and only in a unit of work marked `read_without_transaction`
-      (one statement is atomic by itself): it is committed when it returns, and the unit of work's `commit`
-      then runs its after-commit callbacks as usual. Anywhere else (SQLite, an open transaction, an unmarked
-      unit of work) it runs in the session's transaction, committed or rolled back with the rest.
+      (one statement is atomic by itself): it is committed when it returns, so `after_commit` callbacks
+      registered after it run at once. Anywhere else (SQLite, an open transaction, an unmarked unit of work)
+      it runs in the session's transaction, committed or rolled back with the rest.
     - Inside a transaction, or in a session bound to a connection (the tests), on that connection: it sees
       its uncommitted writes and announces the statement to its `before_cursor_execute` listeners (SQL
       logging, the tests' statement counts). A pooled statement has no SQLAlchemy connection and no engine
