@@ -98,13 +98,15 @@ def after_commit(session: Session | scoped_session, callback: Callable[[], Any])
     none open, every statement it ran is committed already: the callback runs now (and no session is made
     to hold it).
     """
-    if _all_committed(session):
+    if _autocommits(session):
         callback()
         return
     session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
 
 
-def _all_committed(session: Session | scoped_session) -> bool:
+def _autocommits(session: Session | scoped_session) -> bool:
+    """Whether each statement the unit of work runs now is committed as it returns: it is marked
+    `read_without_transaction`, on PostgreSQL, with no transaction open."""
     if isinstance(session, scoped_session):
         if not session.registry.has():
             return _marked(None) and _is_postgresql(bind_of(session))
@@ -215,17 +217,13 @@ class DirectStatement:
 
     def rows(self, session: Session | scoped_session, params: dict[str, Any]) -> list[Any]:
         """Run the statement with these bound values; rows as named tuples of processed values."""
+        outside = not self.writes or _autocommits(session)  # may it run outside the session's transaction?
         if isinstance(session, scoped_session):
-            if not session.registry.has():  # no session yet in this unit of work: none is made for it
-                bind = bind_of(session)
-                if not self.writes or (_is_postgresql(bind) and _marked(None)):
-                    return self._run_pooled(bind, params)
+            if outside and not session.registry.has():  # no session yet in this unit of work: none is made
+                return self._run_pooled(bind_of(session), params)
             session = session()
         bind = session.get_bind()
-        pooled = isinstance(bind, sa.Engine) and not session.in_transaction()
-        if pooled and self.writes:
-            pooled = _is_postgresql(bind) and _marked(session)
-        if pooled:
+        if outside and isinstance(bind, sa.Engine) and not session.in_transaction():
             return self._run_pooled(bind, params)
         return self._compiled_for(bind.dialect).run(session.connection(), params)
 

@@ -47,6 +47,9 @@ def json_size(obj: Any) -> int:
         return len(json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).encode())
 
 
+_COMPACT = {"separators": (",", ":")}
+
+
 class PacketJSON:
     """The JSON module Socket.IO encodes and decodes its packets with (`json=` of the server), on orjson.
 
@@ -58,10 +61,12 @@ class PacketJSON:
 
     @staticmethod
     def dumps(obj: Any, **kwargs: Any) -> str:
-        try:
-            return orjson.dumps(obj).decode()
-        except orjson.JSONEncodeError:
-            return json.dumps(obj, **kwargs)
+        if not kwargs or kwargs == _COMPACT:  # orjson's own form; any other argument is the standard library's
+            try:
+                return orjson.dumps(obj).decode()
+            except orjson.JSONEncodeError:
+                pass
+        return json.dumps(obj, **kwargs)
 
     @staticmethod
     def loads(text: str | bytes, **kwargs: Any) -> Any:

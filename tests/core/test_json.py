@@ -74,6 +74,7 @@ def test_socketio_packets_encode_and_decode_through_orjson_as_the_standard_libra
         assert json.loads(text) == json.loads(json.dumps(document, separators=(",", ":")))
         assert PacketJSON.loads(text) == json.loads(text)
     assert PacketJSON.dumps(["send_message", {"a": 1}], separators=(",", ":")) == '["send_message",{"a":1}]'
+    assert PacketJSON.dumps({"a": [1]}, indent=1) == json.dumps({"a": [1]}, indent=1)  # other arguments: stdlib's
     encoded = packet.Packet(packet.EVENT, data=["typing", {"to": 7}], id=3).encode()
     assert encoded == '23["typing",{"to":7}]'
     assert packet.Packet(encoded_packet=encoded).data == ["typing", {"to": 7}]
