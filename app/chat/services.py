@@ -21,7 +21,7 @@ from app.chat import policy
 from app.chat.models import Block, Message
 from app.chat.schemas import message_payload
 from app.core import sockets
-from app.core.db import DirectStatement, bind_of, utcnow
+from app.core.db import DirectStatement, bind_of, flush_wal, utcnow, wait_until_durable
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.core.sockets import SocketUser
 from app.extensions import db, limiter
@@ -55,6 +55,7 @@ def send_message(
             raise Conflict("Who may message whom changed while sending; try again.")
         return stored, False
     sockets.emit_to_users([receiver_id, sender.id], "message", message_payload(message))
+    wait_until_durable(db.session)  # delivered as soon as stored; acked (returned) once it would survive a crash
     return message, True
 
 
@@ -82,7 +83,8 @@ def _send_statement(dialect: str) -> DirectStatement:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(table).from_select(_SENT_COLUMNS, rows)
     return DirectStatement(
-        stmt.on_conflict_do_nothing(index_elements=["sender_id", "client_msg_id"]).returning(*table.c)
+        stmt.on_conflict_do_nothing(index_elements=["sender_id", "client_msg_id"]).returning(*table.c),
+        wait_for_disk=False,  # see send_message: the ack waits for the disk, the delivery does not
     )
 
 
@@ -104,6 +106,8 @@ def _retried(sender_id: int, client_msg_id: str, receiver_id: int, content: str)
     existing = db.session.execute(stmt).scalar_one_or_none()
     if existing is not None and (existing.receiver_id, existing.content) != (receiver_id, content):
         raise Conflict("This client_msg_id was already used for another message.")
+    if existing is not None:
+        flush_wal(db.session)  # the first try may have stored it a moment ago, not yet on disk: the ack waits
     return existing
 
 
@@ -163,7 +167,10 @@ _MARK_READ = DirectStatement(
         _messages.c.read_at.is_(None),
     )
     .values(read_at=sa.bindparam("now", type_=_messages.c.read_at.type))
-    .returning(_messages.c.id)
+    .returning(_messages.c.id),
+    # A read mark lost to a crash of PostgreSQL is harmless (the messages show unread until marked again), so
+    # neither the receipt nor the ack waits for the disk.
+    wait_for_disk=False,
 )
 
 

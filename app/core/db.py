@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
+import threading
+import weakref
 from collections import namedtuple
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -207,13 +210,24 @@ class DirectStatement:
     what the columns hold (lists for arrays, aware datetimes) but for non-native enums, which stay their
     `str` values (our enums are `StrEnum`s: equal to their members); converting was a fifth of a list's
     read. SQLite's driver returns text for those types, so there the values are always converted.
+
+    `wait_for_disk=False` (writes): when the write commits by itself (the pooled case above), its commit does
+    not wait for PostgreSQL to flush the WAL to disk (`synchronous_commit = off` for that one transaction).
+    It is visible to every session as soon as it returns, and on disk a moment later; a crash of PostgreSQL
+    (not of this process) in that moment loses it. For what may be shown before it is safe: `wait_until_durable`
+    waits for the disk when a promise depends on it (chat delivers a message at once, and acks the sender
+    once it is durable); a read receipt never waits. Where the write runs in the session's transaction, that
+    commit waits for the disk as usual.
     """
 
-    def __init__(self, stmt: sa.Select | sa.Insert | sa.Update, *, driver_values: bool = False) -> None:
+    def __init__(
+        self, stmt: sa.Select | sa.Insert | sa.Update, *, driver_values: bool = False, wait_for_disk: bool = True
+    ) -> None:
         self.stmt = stmt
         self.driver_values = driver_values
         self.writes = stmt.is_dml
-        self._compiled: dict[str, _Compiled] = {}
+        self.wait_for_disk = wait_for_disk or not self.writes
+        self._compiled: dict[tuple[str, bool], _Compiled] = {}  # by dialect, and committed before flushed
 
     def rows(self, session: Session | scoped_session, params: dict[str, Any]) -> list[Any]:
         """Run the statement with these bound values; rows as named tuples of processed values."""
@@ -227,28 +241,106 @@ class DirectStatement:
             return self._run_pooled(bind, params)
         return self._compiled_for(bind.dialect).run(session.connection(), params)
 
-    def _compiled_for(self, dialect: sa.Dialect) -> _Compiled:
-        compiled = self._compiled.get(dialect.name)
+    def _compiled_for(self, dialect: sa.Dialect, *, before_flush: bool = False) -> _Compiled:
+        compiled = self._compiled.get((dialect.name, before_flush))
         if compiled is None:
+            stmt = _committed_before_flushed(self.stmt) if before_flush else self.stmt
             convert = not (self.driver_values and dialect.name == "postgresql")
-            compiled = self._compiled[dialect.name] = _Compiled(self.stmt, dialect, convert)
+            compiled = self._compiled[dialect.name, before_flush] = _Compiled(stmt, dialect, convert)
         return compiled
 
     def _run_pooled(self, bind: sa.Engine | sa.Connection, params: dict[str, Any]) -> list[Any]:
-        compiled = self._compiled_for(bind.dialect)
         if not isinstance(bind, sa.Engine):  # a session bound to a connection (the tests' outer transaction)
-            return compiled.run(bind, params)
+            return self._compiled_for(bind.dialect).run(bind, params)
         pooled = bind.raw_connection()
         try:
             if bind.dialect.name == "postgresql":  # one round trip, no BEGIN/COMMIT
+                compiled = self._compiled_for(bind.dialect, before_flush=not self.wait_for_disk)
                 pooled.dbapi_connection.autocommit = True
                 try:
                     return compiled.run_on(pooled.dbapi_connection, params)
                 finally:
                     pooled.dbapi_connection.autocommit = False
-            return compiled.run_on(pooled.dbapi_connection, params)
+            return self._compiled_for(bind.dialect).run_on(pooled.dbapi_connection, params)
         finally:
             pooled.close()  # back to the pool (which rolls back whatever SQLite began)
+
+
+def _committed_before_flushed(stmt: sa.Insert | sa.Update) -> sa.Select:
+    """A PostgreSQL write (with RETURNING) as a data-modifying CTE whose rows, once written, turn
+    `synchronous_commit` off for the transaction it runs in (`set_config(..., is_local => true)`: it ends with
+    the transaction). A write that changes nothing evaluates it for no row, and has nothing to flush anyway."""
+    written = stmt.cte("written")
+    return sa.select(*written.c).where(sa.text("set_config('synchronous_commit', 'off', true) IS NOT NULL"))
+
+
+class _GroupFlush:
+    """One WAL flush in flight per process; every caller returns after a flush that began after it asked.
+
+    A flush is a transaction that commits synchronously: its commit record is flushed to disk with all the WAL
+    before it, every earlier commit of every session included. Callers that arrive while one is in flight
+    wait for the next, which serves them all: when the disk stalls, one pooled connection waits for it, not
+    one per caller (a stalled fsync held the whole pool before).
+    """
+
+    def __init__(self, flush: Callable[[], Any]) -> None:
+        self._flush = flush
+        self._changed = threading.Condition()
+        self._started = 0  # flushes begun
+        self._done = 0  # the latest flush that completed
+        self._running = False
+
+    def wait(self) -> None:
+        """Return once a flush that began after this call has completed (raise what a flush this call ran raised)."""
+        with self._changed:
+            needed = self._started + 1
+            while self._done < needed:
+                if self._running:
+                    self._changed.wait()
+                    continue
+                self._running = True
+                self._started += 1
+                mine = self._started
+                self._changed.release()
+                try:
+                    self._flush()
+                    succeeded = True
+                except BaseException:
+                    succeeded = False
+                    raise
+                finally:
+                    self._changed.acquire()
+                    self._running = False
+                    if succeeded:
+                        self._done = mine
+                    self._changed.notify_all()  # the served return; after a failure, another caller flushes
+
+
+# The smallest transaction whose commit waits for the disk: PostgreSQL flushes at COMMIT only for a
+# transaction that has a transaction id and wrote WAL before its commit record (an id alone commits
+# asynchronously). A transactional logical-decoding message does both, with no table (any role may call it;
+# a logical decoding consumer would see these empty messages under the prefix).
+_FLUSH_WAL = DirectStatement(sa.select(sa.literal_column("pg_logical_emit_message(true, 'spotter.flush', '')")))
+_group_flushes: weakref.WeakKeyDictionary[sa.Engine | sa.Connection, _GroupFlush] = weakref.WeakKeyDictionary()
+
+
+def wait_until_durable(session: Session | scoped_session) -> None:
+    """Return once what this unit of work committed is on disk: it may not be if it ran without a transaction
+    on PostgreSQL (`DirectStatement(..., wait_for_disk=False)`); a transaction's commit waits for the disk."""
+    if _autocommits(session):
+        flush_wal(session)
+
+
+def flush_wal(session: Session | scoped_session) -> None:
+    """Return once every commit made so far, by any session, is on disk (PostgreSQL; elsewhere at once): for
+    a row that another unit of work may have committed a moment ago without waiting for the disk."""
+    bind = bind_of(session)
+    if bind.dialect.name != "postgresql":
+        return
+    group = _group_flushes.get(bind)
+    if group is None:
+        group = _group_flushes.setdefault(bind, _GroupFlush(partial(_FLUSH_WAL._run_pooled, bind, {})))
+    group.wait()
 
 
 def _is_postgresql(bind: sa.Engine | sa.Connection) -> bool:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.core.db import DirectStatement, after_commit, open_pool, read_without_transaction
+from app.core.db import (
+    DirectStatement,
+    _committed_before_flushed,
+    _GroupFlush,
+    after_commit,
+    flush_wal,
+    open_pool,
+    read_without_transaction,
+    wait_until_durable,
+)
 from app.exercises.models import Category, Exercise
 from app.extensions import db
 from tests.factories import make_exercise
@@ -218,3 +229,137 @@ def test_after_commit_waits_for_the_transaction_but_not_in_a_unit_of_work_withou
         db.session.commit()
         assert ran[-1] == "at commit"
         db.session.remove()
+
+
+# ---- writes that need not wait for the disk, and waiting for it
+
+
+def _synchronous_commit() -> str:
+    return db.session.scalar(sa.text("SELECT current_setting('synchronous_commit')"))
+
+
+def test_a_write_that_changes_rows_turns_synchronous_commit_off_for_its_own_transaction(app):
+    make_exercise(name="Probe Press", category="Strength")
+    params = {"pattern": "Probe Press%", "suffix": "!", "now": datetime(2026, 11, 23, 12, tzinfo=UTC)}
+    unchanged = db.session.execute(_committed_before_flushed(_rename()), {**params, "pattern": "Nothing%"}).all()
+    assert unchanged == [] and _synchronous_commit() == "on"  # no row written: nothing to commit early
+    rows = db.session.execute(_committed_before_flushed(_rename()), params).all()
+    assert [row.name for row in rows] == ["Probe Press!"]  # the write's own RETURNING, through the CTE
+    assert _synchronous_commit() == "off"  # until this transaction ends (set_config's is_local)
+
+
+@pytest.mark.live
+def test_a_write_that_need_not_wait_for_the_disk_is_committed_and_visible_when_it_returns(app):
+    params = {"pattern": "Probe Fly%", "suffix": "+", "now": datetime(2026, 11, 23, 12, tzinfo=UTC)}
+    early = DirectStatement(_rename(), wait_for_disk=False)
+    with app.test_request_context():
+        make_exercise(name="Probe Fly", category="Strength")
+        db.session.commit()
+        db.session.remove()
+        try:
+            read_without_transaction(db.session)
+            assert [row.name for row in early.rows(db.session, params)] == ["Probe Fly+"]
+            with db.engine.connect() as connection:  # another session sees it at once
+                assert connection.scalar(sa.select(Exercise.name).where(Exercise.name.like("Probe Fly%"))) == (
+                    "Probe Fly+"
+                )
+                # The setting ended with the statement's transaction: the pooled connection commits as usual.
+                assert connection.scalar(sa.text("SELECT current_setting('synchronous_commit')")) == "on"
+            # Its commit did not wait for the WAL flush; waiting for it leaves every commit so far on disk.
+            written_up_to = db.session.scalar(sa.text("SELECT pg_current_wal_insert_lsn()"))
+            db.session.remove()
+            read_without_transaction(db.session)
+            wait_until_durable(db.session)
+            flushed = db.session.scalar(sa.text("SELECT pg_current_wal_flush_lsn() >= :lsn"), {"lsn": written_up_to})
+            assert flushed is True
+        finally:
+            db.session.remove()
+            with db.engine.begin() as connection:
+                connection.execute(sa.delete(Exercise).where(Exercise.name.like("Probe Fly%")))
+
+
+def test_in_a_transaction_the_write_waits_for_the_disk_at_its_commit(app):
+    make_exercise(name="Probe Pull", category="Strength")
+    params = {"pattern": "Probe Pull%", "suffix": "!", "now": datetime(2026, 11, 23, 12, tzinfo=UTC)}
+    rows = DirectStatement(_rename(), wait_for_disk=False).rows(db.session, params)
+    assert [row.name for row in rows] == ["Probe Pull!"]
+    assert _synchronous_commit() == "on"  # the transaction's commit is the usual one
+    wait_until_durable(db.session)  # nothing of this unit of work to wait for: no statement runs
+    flush_wal(db.session)  # every commit so far: runs here on the tests' connection
+
+
+class _Flushes:
+    """A flush for `_GroupFlush` that the test lets finish (or fail), recording the order of what happened."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.release: list[threading.Event] = []
+        self.fail_first = False
+
+    def __call__(self) -> None:
+        number = len(self.release) + 1
+        gate = threading.Event()
+        self.release.append(gate)
+        self.events.append(f"flush {number} began")
+        gate.wait(timeout=10)
+        if self.fail_first and number == 1:
+            self.events.append("flush 1 failed")
+            raise RuntimeError("the disk is gone")
+        self.events.append(f"flush {number} done")
+
+    def wait_for(self, count: int) -> None:
+        for _ in range(1000):
+            if len(self.release) >= count:
+                return
+            time.sleep(0.005)
+        raise AssertionError(f"flush {count} never began")
+
+
+def _waiter(group: _GroupFlush, flushes: _Flushes, name: str, errors: list) -> threading.Thread:
+    def run() -> None:
+        try:
+            group.wait()
+            flushes.events.append(f"{name} returned")
+        except RuntimeError as error:
+            errors.append((name, str(error)))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_callers_that_ask_during_a_flush_are_served_together_by_the_next_one():
+    flushes = _Flushes()
+    group, errors = _GroupFlush(flushes), []
+    first = _waiter(group, flushes, "first", errors)
+    flushes.wait_for(1)
+    later = [_waiter(group, flushes, f"later {n}", errors) for n in range(3)]
+    time.sleep(0.05)  # they are waiting: flush 1 began before they asked, so it cannot serve them
+    flushes.release[0].set()
+    first.join(timeout=5)
+    flushes.wait_for(2)
+    assert "later 0 returned" not in flushes.events
+    flushes.release[1].set()
+    for thread in later:
+        thread.join(timeout=5)
+    assert errors == [] and len(flushes.release) == 2  # one flush for the three of them
+    assert flushes.events.index("first returned") > flushes.events.index("flush 1 done")
+    for n in range(3):
+        assert flushes.events.index(f"later {n} returned") > flushes.events.index("flush 2 done")
+
+
+def test_a_failed_flush_fails_its_caller_and_the_others_flush_again():
+    flushes = _Flushes()
+    flushes.fail_first = True
+    group, errors = _GroupFlush(flushes), []
+    first = _waiter(group, flushes, "first", errors)
+    flushes.wait_for(1)
+    other = _waiter(group, flushes, "other", errors)
+    time.sleep(0.05)
+    flushes.release[0].set()
+    flushes.wait_for(2)
+    flushes.release[1].set()
+    first.join(timeout=5)
+    other.join(timeout=5)
+    assert errors == [("first", "the disk is gone")]
+    assert flushes.events[-2:] == ["flush 2 done", "other returned"]
