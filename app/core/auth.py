@@ -143,10 +143,12 @@ def login_revoked(claims: dict[str, Any]) -> bool:
     request or a socket event costs no round trip; without it (no Redis, tracking down) Redis or the
     database is asked (`accounts.services.is_login_revoked`).
     """
+    watch = current_app.extensions.get("revocation_watch")
+    if watch is not None:
+        return watch.is_revoked(claims)
     from app.accounts import services as accounts_services
 
-    watch = current_app.extensions.get("revocation_watch")
-    return watch.is_revoked(claims) if watch is not None else accounts_services.is_login_revoked(claims)
+    return accounts_services.is_login_revoked(claims)
 
 
 def current_user() -> User:

@@ -46,6 +46,7 @@ class RevocationWatch:
         self._pool = redis.ConnectionPool.from_url(url, protocol=3, socket_connect_timeout=2, socket_timeout=2)
         self._prefix = key_prefix.encode()
         self._connection: redis.Connection | None = None
+        self._poller: select.poll | None = None  # the connection's socket, registered for reading
         self._session = 0  # bumped at every (re)connection: what was checked before does not count
         self._checked: dict[str, int] = {}  # login id -> the tracking session it was asked about in
         self._revoked: set[str] = set()
@@ -54,13 +55,13 @@ class RevocationWatch:
 
     def is_revoked(self, claims: dict) -> bool:
         """Tell whether a token's login is revoked, asking Redis only when the reports cannot tell."""
-        from app.accounts import services as accounts_services
-
         sid = claims.get("sid")
         with self._lock:
             tracking = self._drain()
             if sid is not None and tracking is not None and self._checked.get(sid) == tracking:
                 return sid in self._revoked
+        from app.accounts import services as accounts_services  # only on the slow path: imports cost per call
+
         revoked = accounts_services.is_login_revoked(claims)
         if sid is not None and tracking is not None and not revoked:
             with self._lock:
@@ -91,9 +92,7 @@ class RevocationWatch:
         reader = getattr(self._connection._parser, "_reader", None)  # hiredis's buffer of parsed replies
         if reader is not None and reader.has_data():
             return True
-        poller = _original_poll()
-        poller.register(self._connection._sock, select.POLLIN)
-        return bool(poller.poll(0))
+        return bool(self._poller.poll(0))
 
     def _connect(self) -> bool:
         if time.monotonic() < self._retry_at:
@@ -109,13 +108,15 @@ class RevocationWatch:
             connection.disconnect()
             self._retry_at = time.monotonic() + self.RETRY_SECONDS
             return False
+        self._poller = _original_poll()  # made once per connection: a poll object per check cost as much as the rest
+        self._poller.register(connection._sock, select.POLLIN)
         self._connection, self._session = connection, self._session + 1
         return True
 
     def _close(self) -> None:
         if self._connection is not None:
             self._connection.disconnect()
-        self._connection = None
+        self._connection = self._poller = None
         self._retry_at = time.monotonic() + self.RETRY_SECONDS
 
     def _on_invalidate(self, push: list) -> None:
