@@ -24,7 +24,9 @@ itself. Deliveries slower than SLOW_MS (50 ms) are listed by the 100 ms window t
 many went each way and through how many client processes: a stall shows as one crowded window, load as
 many thin ones. The clients' garbage collector is off while they send (CLIENT_GC=1 keeps it on): its pauses
 were the load generator's, not the servers'.
-Env: DUR (20), WARMUP_S (3), PROCS (2), PAIRS (100), DRAIN_S (5), CLIENT_GC (0).
+The disk is probed meanwhile (an `fdatasync` every 20 ms, DISK_PROBE=0 to skip): an ack waits for PostgreSQL's
+WAL flush, a delivery does not, so a disk stall shows in the ack and receipt tails and not in delivery's.
+Env: DUR (20), WARMUP_S (3), PROCS (2), PAIRS (100), DRAIN_S (5), CLIENT_GC (0), DISK_PROBE (1).
 """
 
 from __future__ import annotations
@@ -449,6 +451,9 @@ def run(mode: str, url_a: str, url_b: str, label: str) -> None:
     meter = CpuMeter([int(pid) for pid in os.environ.get("SERVER_PIDS", "").split()])
     timer = threading.Thread(target=_measure_window, args=(meter, start_at + warmup_seconds(), duration), daemon=True)
     timer.start()
+    disk = DiskProbe(ROOT / "bench" / "out", start_at + warmup_seconds(), duration)
+    if os.environ.get("DISK_PROBE", "1") == "1":
+        disk.start()
     results = []
     for child in children:
         out, _ = child.communicate(timeout=warmup_seconds() + duration + 120)
@@ -478,6 +483,9 @@ def run(mode: str, url_a: str, url_b: str, label: str) -> None:
     timer.join(timeout=5)
     if len(meter.samples) == 2:
         print(meter.report(sent))
+    if disk.is_alive() or disk.latencies:
+        disk.join(timeout=5)
+        print(disk.report())
 
 
 def _slow_windows(slow: list[list], measured_from: float) -> str:
@@ -499,6 +507,43 @@ def _slow_windows(slow: list[list], measured_from: float) -> str:
 
     described = ", ".join(describe(window, entries) for window, entries in busiest)
     return f"    slow      {len(slow)} over {SLOW_MS} ms, in {len(windows)} windows of 100 ms; busiest {described}"
+
+
+class DiskProbe(threading.Thread):
+    """Times an `fdatasync` of a scratch file every 20 ms while the clients send: how the disk that PostgreSQL
+    flushes its WAL to behaves (on this machine, bench/out is on the same disk). This VM's disk stalls now and
+    then, with no load at all (a 60 s idle probe: max 171 ms); a message's ack waits for the WAL flush, its
+    delivery does not, so a stall here shows in the ack and receipt tails."""
+
+    INTERVAL = 0.02
+
+    def __init__(self, folder: Path, start_at: float, duration: int) -> None:
+        super().__init__(daemon=True)
+        self.path, self.start_at, self.duration = folder / f"disk-probe-{os.getpid()}", start_at, duration
+        self.latencies: list[float] = []
+
+    def run(self) -> None:
+        time.sleep(max(0.0, self.start_at - time.time()))
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            block, end = b"x" * 8192, time.time() + self.duration
+            while time.time() < end:
+                os.pwrite(fd, block, 0)
+                began = time.perf_counter()
+                os.fdatasync(fd)
+                self.latencies.append((time.perf_counter() - began) * 1000)
+                time.sleep(self.INTERVAL)
+        finally:
+            os.close(fd)
+            self.path.unlink(missing_ok=True)
+
+    def report(self) -> str:
+        values = sorted(self.latencies)
+        stalls = sum(value > SLOW_MS for value in values)
+        return (
+            f"    disk      fdatasync every {self.INTERVAL * 1000:.0f} ms: p50 {pct(values, 50):.2f} ms, "
+            f"p99 {pct(values, 99):.1f} ms, max {pct(values, 100):.0f} ms, {stalls} over {SLOW_MS} ms (n={len(values)})"
+        )
 
 
 def _measure_window(meter: CpuMeter, start_at: float, duration: int) -> None:
