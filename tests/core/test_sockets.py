@@ -17,6 +17,7 @@ from app.accounts import services as accounts_services
 from app.core import sockets
 from app.core.api import Schema
 from app.core.errors import Forbidden, Invalid
+from app.core.json import PacketJSON
 from app.extensions import db, socketio
 from app.notifications import services as notifications_services
 from app.notifications.models import Notification
@@ -442,5 +443,6 @@ def test_a_redis_queue_publishes_on_one_connection_and_other_queues_are_flask_so
     queue = sockets.client_manager("redis://127.0.0.1:6379/13", "a-channel")
     assert isinstance(queue, socketio_client.RedisManager)
     assert (queue.channel, queue.redis_options) == ("a-channel", {"single_connection_client": True})
+    assert queue.json is PacketJSON  # the queue's messages through orjson, as the packets
     assert sockets.client_manager(None, "a-channel") is None
     assert sockets.client_manager("amqp://guest@127.0.0.1//", "a-channel") is None
