@@ -328,13 +328,22 @@ def _waiter(group: _GroupFlush, flushes: _Flushes, name: str, errors: list) -> t
     return thread
 
 
+def _until_waiting(group: _GroupFlush, count: int) -> None:
+    """Until `count` callers wait on the group's condition (CPython's `Condition` keeps its waiters' locks)."""
+    for _ in range(1000):
+        if len(group._changed._waiters) >= count:
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"{count} callers never waited")
+
+
 def test_callers_that_ask_during_a_flush_are_served_together_by_the_next_one():
     flushes = _Flushes()
     group, errors = _GroupFlush(flushes), []
     first = _waiter(group, flushes, "first", errors)
     flushes.wait_for(1)
     later = [_waiter(group, flushes, f"later {n}", errors) for n in range(3)]
-    time.sleep(0.05)  # they are waiting: flush 1 began before they asked, so it cannot serve them
+    _until_waiting(group, 3)  # flush 1 began before they asked, so it cannot serve them
     flushes.release[0].set()
     first.join(timeout=5)
     flushes.wait_for(2)
@@ -355,7 +364,7 @@ def test_a_failed_flush_fails_its_caller_and_the_others_flush_again():
     first = _waiter(group, flushes, "first", errors)
     flushes.wait_for(1)
     other = _waiter(group, flushes, "other", errors)
-    time.sleep(0.05)
+    _until_waiting(group, 1)
     flushes.release[0].set()
     flushes.wait_for(2)
     flushes.release[1].set()
