@@ -252,16 +252,17 @@ class DirectStatement:
     def _run_pooled(self, bind: sa.Engine | sa.Connection, params: dict[str, Any]) -> list[Any]:
         if not isinstance(bind, sa.Engine):  # a session bound to a connection (the tests' outer transaction)
             return self._compiled_for(bind.dialect).run(bind, params)
+        postgresql = bind.dialect.name == "postgresql"
+        compiled = self._compiled_for(bind.dialect, before_flush=postgresql and not self.wait_for_disk)
         pooled = bind.raw_connection()
         try:
-            if bind.dialect.name == "postgresql":  # one round trip, no BEGIN/COMMIT
-                compiled = self._compiled_for(bind.dialect, before_flush=not self.wait_for_disk)
-                pooled.dbapi_connection.autocommit = True
-                try:
-                    return compiled.run_on(pooled.dbapi_connection, params)
-                finally:
-                    pooled.dbapi_connection.autocommit = False
-            return self._compiled_for(bind.dialect).run_on(pooled.dbapi_connection, params)
+            if not postgresql:
+                return compiled.run_on(pooled.dbapi_connection, params)
+            pooled.dbapi_connection.autocommit = True  # one round trip, no BEGIN/COMMIT
+            try:
+                return compiled.run_on(pooled.dbapi_connection, params)
+            finally:
+                pooled.dbapi_connection.autocommit = False
         finally:
             pooled.close()  # back to the pool (which rolls back whatever SQLite began)
 
@@ -304,16 +305,11 @@ class _GroupFlush:
                 self._changed.release()
                 try:
                     self._flush()
-                    succeeded = True
-                except BaseException:
-                    succeeded = False
-                    raise
                 finally:
                     self._changed.acquire()
                     self._running = False
-                    if succeeded:
-                        self._done = mine
-                    self._changed.notify_all()  # the served return; after a failure, another caller flushes
+                    self._changed.notify_all()  # after a failure, another caller flushes
+                self._done = mine  # (the lock is held again: the waiters see it when they wake)
 
 
 # The smallest transaction whose commit waits for the disk: PostgreSQL flushes at COMMIT only for a

@@ -21,7 +21,6 @@ from werkzeug.routing import MapAdapter
 from app.core.auth import login_revoked
 from app.core.db import after_commit, read_without_transaction
 from app.core.errors import AppError, Unauthorized, error_body
-from app.core.json import PacketJSON
 from app.extensions import db, socketio
 
 if TYPE_CHECKING:
@@ -91,16 +90,13 @@ def client_manager(message_queue: str | None, channel: str) -> socketio_lib.Redi
     python-socketio's Redis manager publishes through redis-py's pool, which checks each connection it lends
     for unread data (a poll with a timeout): ~6% of a chat server's CPU at the bench's load, for a command
     that takes a fraction of a millisecond. A client with a single connection publishes on it under a lock
-    instead (redis-py reconnects it as its pool would). Its messages are JSON written and read by orjson, like
-    the packets (`PacketJSON`; the standard library's decoding was ~2% of a chat server's CPU): still JSON, so a
-    worker's emitter, which writes with the standard library, is read as before. Other queues (or none) are left
-    to Flask-SocketIO.
+    instead (redis-py reconnects it as its pool would). Its messages are written and read with the server's
+    packet JSON (`PacketJSON`: python-socketio gives a manager its server's). Other queues (or none) are left to
+    Flask-SocketIO.
     """
     if not message_queue or not message_queue.startswith(("redis://", "rediss://")):
         return None
-    return socketio_lib.RedisManager(
-        message_queue, channel=channel, json=PacketJSON, redis_options={"single_connection_client": True}
-    )
+    return socketio_lib.RedisManager(message_queue, channel=channel, redis_options={"single_connection_client": True})
 
 
 def user_room(user_id: int) -> str:

@@ -439,10 +439,10 @@ def test_an_unknown_event_gets_a_404_ack_and_the_connection_stays(connect):
     assert socket.emit("test_echo", {"text": "hi"}, callback=True)["ok"] is True
 
 
-def test_a_redis_queue_publishes_on_one_connection_and_other_queues_are_flask_socketios():
+def test_a_redis_queue_publishes_on_one_connection_and_other_queues_are_flask_socketios(app):
     queue = sockets.client_manager("redis://127.0.0.1:6379/13", "a-channel")
     assert isinstance(queue, socketio_client.RedisManager)
     assert (queue.channel, queue.redis_options) == ("a-channel", {"single_connection_client": True})
-    assert queue.json is PacketJSON  # the queue's messages through orjson, as the packets
+    assert socketio.server.manager.json is PacketJSON  # the queue's messages through orjson, as the packets
     assert sockets.client_manager(None, "a-channel") is None
     assert sockets.client_manager("amqp://guest@127.0.0.1//", "a-channel") is None
