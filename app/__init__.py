@@ -90,7 +90,6 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blp as accounts_blp
     from app.calendar.routes import blp as calendar_blp
     from app.chat.routes import blp as chat_blp
-    from app.core.api import IdConverter
     from app.exercises.routes import blp as exercises_blp
     from app.extensions import api
     from app.notifications.routes import blp as notifications_blp
@@ -99,7 +98,6 @@ def register_blueprints(app: Flask) -> None:
     from app.training.routes import blp as training_blp
     from app.workouts.routes import blp as workouts_blp
 
-    app.url_map.converters["id"] = IdConverter
     app.register_blueprint(ops_bp)
     api.register_blueprint(accounts_blp)
     api.register_blueprint(exercises_blp)

@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from app.accounts import schemas
 from app.accounts import services as svc
-from app.core.api import MAX_ID, Blueprint
+from app.core.api import Blueprint, parse_id
 from app.core.auth import auth_required, current_claims, current_user
 from app.core.errors import NotFound
 from app.core.pagination import paginate
@@ -102,12 +102,13 @@ def _user_for(user_id: str):
 
 
 def _int_id(value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+    user_id = parse_id(value)
+    if user_id is None:
         raise NotFound("No such user.")
-    return int(value)
+    return user_id
 
 
-@blp.route("/users/<user_id>")
+@blp.route("/users/<user_ref:user_id>")
 class UserById(MethodView):
     @auth_required()
     @blp.response(200, schemas.UserSchema)

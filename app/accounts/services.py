@@ -215,7 +215,9 @@ def is_login_revoked(payload: dict[str, Any]) -> bool:
 
 def user_for_identity(identity: str | None) -> User | None:
     """Return the user a token names (its `sub`), if they still exist."""
-    return db.session.get(User, int(identity)) if identity and identity.isdigit() else None
+    if not (identity and identity.isascii() and identity.isdigit()):
+        return None
+    return db.session.get(User, int(identity))
 
 
 def _mark_revoked(session_ids: list[str]) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
+import marshmallow as ma
 from dateutil.rrule import rrule, rrulestr
 
+from app.core.api import FIRST_DAY, LAST_DAY, check_calendar_range, parse_id
 from app.core.time import zone
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")  # sub-daily rules are refused as pathological
@@ -55,7 +57,8 @@ def _join(parts: dict[str, str]) -> str:
 
 
 def _bounded_int(parts: dict[str, str], key: str, maximum: int) -> None:
-    if key in parts and not (parts[key].isdigit() and 1 <= int(parts[key]) <= maximum):
+    value = parse_id(parts[key]) if key in parts else 1  # a whole number from 1, in ASCII digits
+    if value is None or value > maximum:
         raise RuleError(f"{key} must be a whole number from 1 to {maximum}.")
 
 
@@ -64,13 +67,16 @@ def _until_utc(value: str, tz_name: str) -> str:
     try:
         if len(value) == 8:
             local = datetime.combine(date(int(value[:4]), int(value[4:6]), int(value[6:])), time(23, 59, 59))
-            return local.replace(tzinfo=zone(tz_name)).astimezone(UTC).strftime(UTC_FORMAT)
-        if value.endswith("Z"):
-            return datetime.strptime(value, UTC_FORMAT).strftime(UTC_FORMAT)
-        local = datetime.strptime(value, "%Y%m%dT%H%M%S")
-        return local.replace(tzinfo=zone(tz_name)).astimezone(UTC).strftime(UTC_FORMAT)
-    except ValueError as error:
-        raise RuleError("UNTIL must be a date (YYYYMMDD) or a date-time (YYYYMMDDTHHMMSSZ).") from error
+        elif value.endswith("Z"):
+            local = datetime.strptime(value, UTC_FORMAT).replace(tzinfo=UTC)
+        else:
+            local = datetime.strptime(value, "%Y%m%dT%H%M%S")
+        check_calendar_range(local)  # far from the calendar's edges, where a far time zone overflows
+    except (ValueError, ma.ValidationError) as error:
+        raise RuleError(
+            f"UNTIL must be a date (YYYYMMDD) or a date-time (YYYYMMDDTHHMMSSZ) from {FIRST_DAY} to {LAST_DAY}."
+        ) from error
+    return (local if local.tzinfo else local.replace(tzinfo=zone(tz_name))).astimezone(UTC).strftime(UTC_FORMAT)
 
 
 @lru_cache(maxsize=4096)

@@ -3,30 +3,66 @@
 from __future__ import annotations
 
 import typing
+from datetime import date, datetime
 
 import flask_smorest
 import marshmallow as ma
-from flask import Request
+from flask import Request, request
 from flask_smorest.pagination import PaginationParameters
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 from webargs import core
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
-from app.core.errors import BadRequest
+from app.core.errors import AppError, BadRequest, Invalid, NotFound
+from app.core.json import UntrustedJSON, check_untrusted, load_untrusted
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger one cannot exist
+INTEGER_RANGE = (-(2**31), MAX_ID)  # what an integer column holds: every integer field's default bounds
+EMAIL_MAX_LENGTH = 254  # RFC 5321's longest path, the email columns' length
+# Dates and timestamps the API takes: far from the calendar's edges, where a time zone or a day added overflows.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
+
+def parse_id(text: str) -> int | None:
+    """The id a text names (ASCII digits within the id range), or None."""
+    if not (0 < len(text) <= 10 and text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
 
 
 class IdConverter(IntegerConverter):
-    """`<id:name>` in a route: a positive database id; anything else (or too large) is a 404."""
+    """`<id:name>` in a route: a positive database id in ASCII digits; anything else (or too large) is a 404.
+
+    werkzeug's `\\d` also matches digits `int()` refuses (`¹`, `➎`): only `0-9` match here.
+    """
+
+    regex = r"[0-9]{1,10}"
 
     def __init__(self, url_map, **kwargs):
         super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class UserRefConverter(BaseConverter):
+    """`<user_ref:name>`: `me` or a user's id (ASCII digits, within the id range); the route gets the text."""
+
+    regex = r"me|[0-9]{1,10}"
+
+    def to_python(self, value: str) -> str:
+        if value != "me" and not 0 < int(value) <= MAX_ID:
+            raise ValidationError()
+        return value
+
+
+def user_ref_schema(converter: UserRefConverter) -> dict:
+    """The OpenAPI schema of a `user_ref` path parameter."""
+    return {"oneOf": [{"type": "string", "enum": ["me"]}, {"type": "integer", "minimum": 1, "maximum": MAX_ID}]}
 
 
 class SchemaInstanceParser(FlaskParser):
@@ -69,9 +105,12 @@ class PageParser(SchemaInstanceParser):
                 elif field.load_default is not ma.missing:
                     default = field.load_default
                     values[name] = default() if callable(default) else default
+            parameters = PaginationParameters(**values)
         except ma.ValidationError:
-            return super().parse(argmap, req, **kwargs)
-        return PaginationParameters(**values)
+            parameters = super().parse(argmap, req, **kwargs)
+        if parameters.page > MAX_ID:  # its OFFSET would overflow: no list has that many pages
+            raise Invalid(f"Must be less than or equal to {MAX_ID}.", field="page", location="query")
+        return parameters
 
 
 class StrictParser(SchemaInstanceParser):
@@ -112,7 +151,20 @@ class StrictParser(SchemaInstanceParser):
             raise BadRequest("The request needs a JSON body.")
         if not req.is_json:
             raise BadRequest("The request body must be JSON (Content-Type: application/json).")
-        return core.parse_json(req.get_data(cache=True))
+        try:
+            return load_untrusted(req.get_data(cache=True))
+        except UntrustedJSON as error:
+            raise refusal(error, "json") from None
+        except ValueError:
+            raise BadRequest("The request body is not valid JSON.") from None
+
+    def pre_load(self, location_data: typing.Any, *, schema: ma.Schema, req: Request, location: str) -> typing.Any:
+        """A JSON body's values must have their fields' JSON types (`"5"` is no integer, `0` no boolean)."""
+        if location == "json":
+            errors = json_type_errors(schema, location_data)
+            if errors:
+                raise Invalid("Validation failed.", errors={"json": errors})
+        return location_data
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs) -> typing.NoReturn:
         raise BadRequest("The request body is not valid JSON.")
@@ -192,11 +244,108 @@ class Blueprint(flask_smorest.Blueprint):
         return metadata
 
 
+class Api(flask_smorest.Api):
+    """The API: path converters for ids, and documented error responses (see `register_blueprint`)."""
+
+    def init_app(self, app: typing.Any, *args: typing.Any, **kwargs: typing.Any) -> None:
+        """Bind to the app and register the id converters (route and OpenAPI)."""
+        app.url_map.converters["id"] = IdConverter
+        app.url_map.converters["user_ref"] = UserRefConverter
+        super().init_app(app, *args, **kwargs)
+        self.register_converter(UserRefConverter, user_ref_schema)
+        app.before_request(refuse_hostile_urls)
+
+
 class Schema(ma.Schema):
-    """Base schema: unknown fields are an error, never silently dropped."""
+    """Base schema: unknown fields are an error, never silently dropped; values fit where they are stored.
+
+    Each field is bound with the API's default bounds (`on_bind_field`): integers within a PostgreSQL integer,
+    dates and timestamps within FIRST_DAY..LAST_DAY, emails within their column. A field's own bounds win.
+    """
 
     class Meta:
         unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        """Give the field (or a list's items) the API's default bounds."""
+        bound_field(field_obj.inner if isinstance(field_obj, ma.fields.List) else field_obj)
+
+
+def bound_field(field: ma.fields.Field) -> None:
+    """Add the API's default bounds to a field that declares none of its own (see `Schema`)."""
+    own = [v for v in field.validators if isinstance(v, ma.validate.Range | ma.validate.Length)]
+    if isinstance(field, ma.fields.Integer) and not any(v.max is not None for v in own):
+        low = max([v.min for v in own if v.min is not None], default=INTEGER_RANGE[0])
+        field.validators.append(ma.validate.Range(min=low, max=INTEGER_RANGE[1]))
+    elif isinstance(field, ma.fields.Email) and not own:
+        field.validators.append(ma.validate.Length(max=EMAIL_MAX_LENGTH))
+    elif isinstance(field, ma.fields.Date | ma.fields.DateTime):
+        field.validators.append(check_calendar_range)
+
+
+def check_calendar_range(value: date | datetime) -> None:
+    """Refuse a date or timestamp outside FIRST_DAY..LAST_DAY (a marshmallow validator)."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ma.ValidationError(f"Must fall between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.")
+
+
+_JSON_TYPES: tuple[tuple[type[ma.fields.Field], tuple[type, ...], str], ...] = (
+    (ma.fields.Boolean, (bool,), "Not a valid boolean."),
+    (ma.fields.Integer, (int, float), "Not a valid integer."),
+    (ma.fields.Number, (int, float), "Not a valid number."),
+)
+
+
+def json_type_errors(schema: ma.Schema, data: typing.Any) -> dict:
+    """Field errors for JSON values of the wrong type, which marshmallow would coerce (`"5"`, `0` for false)."""
+    if not isinstance(data, dict):
+        return {}
+    errors: dict = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        if key in data:
+            error = _json_type_error(field, data[key])
+            if error:
+                errors[key] = error
+    return errors
+
+
+def _json_type_error(field: ma.fields.Field, value: typing.Any) -> typing.Any:
+    if value is None:
+        return None
+    for field_type, json_types, message in _JSON_TYPES:
+        if isinstance(field, field_type):
+            ok = isinstance(value, json_types) and (field_type is ma.fields.Boolean or not isinstance(value, bool))
+            if ok and field_type is ma.fields.Integer and isinstance(value, float):
+                ok = value.is_integer()  # 1.0 is an integer in JSON; 1.5 is not (marshmallow would make it 1)
+            return None if ok else [message]
+    if isinstance(field, ma.fields.Nested) and isinstance(value, list | dict):
+        items = value if isinstance(value, list) and field.many else [value] if isinstance(value, dict) else []
+        errors = {i: e for i, item in enumerate(items) if (e := json_type_errors(field.schema, item))}
+        return (errors if field.many else errors.get(0)) or None
+    if isinstance(field, ma.fields.List) and isinstance(value, list):
+        errors = {i: e for i, item in enumerate(value) if (e := _json_type_error(field.inner, item))}
+        return errors or None
+    return None
+
+
+def refusal(error: UntrustedJSON, location: str) -> AppError:
+    """The API error for hostile JSON: a 400 when nested too deep, else a 422 naming the field."""
+    if error.too_deep:
+        return BadRequest(error.message)
+    return Invalid(error.message, errors={location: error.errors()})
+
+
+def refuse_hostile_urls() -> None:
+    """Refuse a NUL in a request's path (404) or query string (422 naming the parameter): a `before_request`."""
+    if "\x00" in request.path:
+        raise NotFound()
+    for key, value in request.args.items(multi=True):
+        try:
+            check_untrusted([key, value])
+        except UntrustedJSON as error:
+            raise Invalid(error.message, field=key.replace("\x00", ""), location="query") from None
 
 
 PAGINATION_KEYS = ("page", "page_size")

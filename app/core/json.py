@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -71,3 +72,55 @@ class PacketJSON:
     @staticmethod
     def loads(text: str | bytes, **kwargs: Any) -> Any:
         return orjson.loads(text) if not kwargs else json.loads(text, **kwargs)
+
+
+# ---- what clients send
+
+MAX_DEPTH = 32  # no request or event of the API nests deeper than a handful of levels
+_HOSTILE_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL text refuses it) and lone UTF-16 halves
+
+
+class UntrustedJSON(ValueError):
+    """JSON from a client that no field would take: `path` (keys and indexes) says where, `too_deep` why."""
+
+    def __init__(self, message: str, path: tuple = (), *, too_deep: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.too_deep = too_deep
+
+    def errors(self) -> dict:
+        """The marshmallow-shaped field errors under the failing path (`{"a": {"0": ["..."]}}`)."""
+        errors: Any = [self.message]
+        for key in reversed(self.path or ("_schema",)):
+            errors = {str(key): errors}
+        return errors
+
+
+def load_untrusted(data: str | bytes) -> Any:
+    """Decode a client's JSON (a `ValueError` when it is not JSON) and refuse what `check_untrusted` refuses."""
+    value = orjson.loads(data)  # orjson refuses lone surrogates and bytes that are not UTF-8 itself
+    check_untrusted(value)
+    return value
+
+
+def check_untrusted(value: Any, max_depth: int = MAX_DEPTH) -> None:
+    """Raise `UntrustedJSON` for nesting deeper than `max_depth` or a NUL / lone surrogate in any string or key."""
+    stack: list[tuple[Any, tuple]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if _HOSTILE_TEXT.search(item):
+                raise UntrustedJSON("Text may not contain NUL characters or lone surrogates.", path)
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if len(path) >= max_depth:
+            raise UntrustedJSON(f"JSON may nest at most {max_depth} levels.", path, too_deep=True)
+        if isinstance(item, list):
+            stack.extend((element, (*path, index)) for index, element in enumerate(item))
+            continue
+        for key, element in item.items():
+            if isinstance(key, str) and _HOSTILE_TEXT.search(key):
+                raise UntrustedJSON("Keys may not contain NUL characters or lone surrogates.", path)
+            stack.append((element, (*path, key)))

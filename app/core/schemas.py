@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import MAX_ID, Schema
+from app.core.api import MAX_ID, Schema, check_calendar_range
 from app.core.time import is_timezone
 
 
@@ -28,6 +28,7 @@ class UTCDateTime(fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         result = super()._deserialize(value, attr, data, **kwargs)
+        check_calendar_range(result)  # before moving it to UTC, which overflows at the calendar's edges
         return result.astimezone(UTC) if result.tzinfo else result.replace(tzinfo=UTC)
 
 
@@ -59,9 +60,12 @@ class DateOrTimestamp(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs) -> date | datetime:
         if isinstance(value, str) and len(value) == 10:
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                check_calendar_range(day)
+                return day
         try:
             return UTCDateTime()._deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:

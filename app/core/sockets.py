@@ -18,9 +18,11 @@ from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import MapAdapter
 
+from app.core.api import json_type_errors, refusal
 from app.core.auth import login_revoked
 from app.core.db import after_commit, read_without_transaction
 from app.core.errors import AppError, Unauthorized, error_body
+from app.core.json import UntrustedJSON, check_untrusted
 from app.extensions import db, socketio
 
 if TYPE_CHECKING:
@@ -223,7 +225,7 @@ def _wrap(declared: _Declared) -> Callable[..., dict]:
     def handler(data: Any = None, *_ignored: Any) -> dict:
         try:
             claims = _unrevoked_claims()
-            payload = schema.load({} if data is None else data) if schema else data
+            payload = _validated(schema, data)
             if declared.single_statement:  # before the first query, and not held through the checks above
                 # One write statement is atomic by itself: like a read, it needs no transaction around it.
                 read_without_transaction(db.session)
@@ -235,6 +237,10 @@ def _wrap(declared: _Declared) -> Callable[..., dict]:
             _end(commit=False)
             messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
             return error_ack(422, "Validation failed.", {"json": messages})
+        except UntrustedJSON as error:
+            _end(commit=False)
+            refused = refusal(error, "json")
+            return error_ack(refused.code, refused.message, refused.errors)
         except AppError as error:
             _end(commit=False)
             return error_ack(error.code, error.message, error.errors)
@@ -247,6 +253,17 @@ def _wrap(declared: _Declared) -> Callable[..., dict]:
             return error_ack(500, "The server hit an unexpected error; it has been logged.")
 
     return handler
+
+
+def _validated(schema: ma.Schema | None, data: Any) -> Any:
+    """An event's payload as REST takes a JSON body: no NUL, surrogates or deep nesting; JSON types; the schema."""
+    check_untrusted(data)
+    if schema is None:
+        return data
+    errors = json_type_errors(schema, data)
+    if errors:
+        raise ma.ValidationError(errors)
+    return schema.load({} if data is None else data)
 
 
 def _end(*, commit: bool) -> None:

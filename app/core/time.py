@@ -9,10 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from app.core.db import utcnow
 from app.core.errors import Invalid
 
+# Files of the system's zoneinfo folder that are no IANA zone: the machine's own zone, POSIX rule sets.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
 
 @lru_cache(maxsize=1)
 def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(
+        name for name in available_timezones() if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def is_timezone(name: str) -> bool:

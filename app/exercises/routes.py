@@ -43,7 +43,7 @@ class Exercises(MethodView):
         return svc.create_exercise(current_user(), data)
 
 
-@blp.route("/exercises/<int:exercise_id>")
+@blp.route("/exercises/<id:exercise_id>")
 class ExerciseById(MethodView):
     @auth_required()
     @cached_library_response

@@ -11,6 +11,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import MAX_ID, PageQueryArgsSchema, Schema
+from app.core.json import load_untrusted
 from app.core.schemas import CursorQueryArgsSchema, EnumField, Id, UTCDateTime
 from app.notifications.models import MAX_DEVICE_TOKEN, Platform
 
@@ -98,7 +99,7 @@ def web_subscription(token: str) -> str:
     """Check a Web Push subscription (PushSubscription.toJSON()) and return it as canonical JSON."""
     error = 'A web token is the PushSubscription as JSON: {"endpoint": "https://...", "keys": {"p256dh", "auth"}}.'
     try:
-        value = json.loads(token)
+        value = load_untrusted(token)
     except ValueError:
         raise ma.ValidationError(error, "token") from None
     keys = value.get("keys") if isinstance(value, dict) else None

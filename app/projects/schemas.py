@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.core.api import MAX_ID, PageQueryArgsSchema, Schema
+from app.core.api import MAX_ID, PageQueryArgsSchema, Schema, parse_id
 from app.core.schemas import EnumField, Id, Trimmed, UTCDateTime, iso_utc, text
 from app.projects.models import MemberRole, Task, TaskStatus
 
@@ -130,8 +130,9 @@ class AssigneeField(fields.String):
         value = super()._deserialize(value, attr, data, **kwargs)
         if value == "me":
             return value
-        if isinstance(value, str) and value.isdigit() and 0 < int(value) <= MAX_ID:
-            return int(value)
+        user_id = parse_id(value)
+        if user_id is not None:
+            return user_id
         raise ma.ValidationError("Must be a user id or 'me'.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.accounts.models import User
-from app.core.api import MAX_ID, Blueprint
+from app.core.api import Blueprint, parse_id
 from app.core.auth import auth_required, current_identity, current_user
 from app.core.errors import NotFound
 from app.core.pagination import paginate
@@ -26,7 +26,7 @@ UNITS = "Weights are always kg and distances m, whatever `profile.units` says (a
 
 def _athlete(user_id: str) -> User:
     """The athlete named in the path (`me` or an id): 404 if unknown, 403 if not yours to read."""
-    if user_id != "me" and not (user_id.isdigit() and 0 < int(user_id) <= MAX_ID):
+    if user_id != "me" and parse_id(user_id) is None:
         raise NotFound("No such user.")
     return svc.athlete_for(current_user(), user_id)
 
@@ -130,7 +130,7 @@ def _stats_key(user_id: str) -> tuple[str, str]:
 CACHED = " Answers are cached until the athlete's next log write (ETag and 304 supported)."
 
 
-@blp.route("/users/<user_id>/progress/exercises/<id:exercise_id>")
+@blp.route("/users/<user_ref:user_id>/progress/exercises/<id:exercise_id>")
 class ExerciseProgress(MethodView):
     @auth_required()
     @cached_response(_progress_key)
@@ -148,7 +148,7 @@ class ExerciseProgress(MethodView):
         return analytics.progress(athlete, exercise, args["bucket"], start, end)
 
 
-@blp.route("/users/<user_id>/stats")
+@blp.route("/users/<user_ref:user_id>/stats")
 class Stats(MethodView):
     @auth_required()
     @cached_response(_stats_key)

@@ -41,7 +41,7 @@ class Workouts(MethodView):
         return jsonify([schemas.dump_workout(workout, items) for workout, items in page])  # = the schema's dump
 
 
-@blp.route("/workouts/<int:workout_id>")
+@blp.route("/workouts/<id:workout_id>")
 class WorkoutById(MethodView):
     @auth_required()
     @blp.doc(description=VISIBLE)
@@ -66,7 +66,7 @@ class WorkoutById(MethodView):
         svc.delete_workout(current_user(), workout_id)
 
 
-@blp.route("/workouts/<int:workout_id>/copy")
+@blp.route("/workouts/<id:workout_id>/copy")
 class WorkoutCopy(MethodView):
     @auth_required()
     @blp.doc(
@@ -98,7 +98,7 @@ class Plans(MethodView):
         return paginate(svc.search_plans(current_user(), **args), pagination_parameters)
 
 
-@blp.route("/plans/<int:plan_id>")
+@blp.route("/plans/<id:plan_id>")
 class PlanById(MethodView):
     @auth_required()
     @blp.doc(description=VISIBLE)
