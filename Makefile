@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format testdb migrate bench clean
+.PHONY: run test lint format testdb migrate bench clean system-packages
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -31,8 +31,12 @@ run: $(VENV)/.local-installed
 	@echo ""
 	SPOTTER_ENV=development PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start -p $(PORT)
 
+## system-packages: the Debian packages of requirements/apt.txt (installed when root, else what to run is printed)
+system-packages:
+	@bash requirements/system-packages.sh
+
 ## test: the whole suite against real PostgreSQL and Redis
-test: $(VENV)/.dev-installed
+test: system-packages $(VENV)/.dev-installed
 	$(BIN)/python -m tests.setup_db
 	$(BIN)/pytest $(PYTEST_ARGS)
 

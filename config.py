@@ -93,7 +93,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Spotter <no-reply@spotter.local>")
 
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or os.environ.get("REDIS_URL")
-    SOCKETIO_CORS_ALLOWED_ORIGINS = os.environ.get("SOCKETIO_CORS_ALLOWED_ORIGINS", "*")
+    # Browser origins allowed to call the REST API and connect to Socket.IO (comma-separated; `*` any origin,
+    # never with credentials); empty: same origin only. SOCKETIO_CORS_ALLOWED_ORIGINS is the older name.
+    CORS_ALLOWED_ORIGINS = os.environ.get("CORS_ALLOWED_ORIGINS") or os.environ.get("SOCKETIO_CORS_ALLOWED_ORIGINS", "")
     # Larger Socket.IO packets close the connection at the transport, before any handler reads them.
     SOCKETIO_MAX_HTTP_BUFFER_SIZE = env_int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
     # Processes sharing one Redis but not one deployment (staging/production, test runs) need their own channel.
