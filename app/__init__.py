@@ -69,7 +69,9 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     origins = parse_origins(app.config["CORS_ALLOWED_ORIGINS"])
     init_cors(app, origins)
-    queue = sockets.client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"])
+    queue = sockets.client_manager(
+        app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"], app.config["SOCKETIO_QUEUE_FOLDER"]
+    )
     queue_options = (
         {"client_manager": queue}
         if queue is not None
