@@ -4,9 +4,12 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+HOST ?= 127.0.0.1
+DOCS_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+INSTANCE := $(or $(INSTANCE_PATH),instance)
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format testdb migrate bench clean
+.PHONY: run test lint format testdb migrate bench clean system-packages
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -21,18 +24,28 @@ $(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(BIN)/pyth
 	$(BIN)/pip install -q -r requirements/dev.txt
 	@touch $@
 
-## run: web (REST + Socket.IO), worker and beat on SQLite and a filesystem broker under instance/
+## run: web (REST + Socket.IO), worker and beat on SQLite and a filesystem broker under instance/ (HOST, PORT)
 run: $(VENV)/.local-installed
-	@mkdir -p instance
+	@$(BIN)/python -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((sys.argv[1], int(sys.argv[2])))' "$(HOST)" "$(PORT)" 2>/dev/null \
+	  || { echo "make run: cannot listen on $(HOST):$(PORT) (already in use?); stop what uses it or pick another port: make run PORT=8000"; exit 1; }
+	@mkdir -p "$(INSTANCE)"
+	@rm -rf "$(INSTANCE)/socketio"
 	SPOTTER_ENV=development $(BIN)/flask db upgrade heads
 	SPOTTER_ENV=development $(BIN)/flask seed all
 	@echo ""
-	@echo "  Spotter is starting: API docs at http://127.0.0.1:$(PORT)/api/docs  (Ctrl-C stops all three processes)"
+	@echo "  Demo logins (flask seed demo):"
+	@set -o pipefail; SPOTTER_ENV=development LOG_LEVEL=WARNING $(BIN)/flask seed demo | sed 's/^/  /'
 	@echo ""
-	SPOTTER_ENV=development PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start -p $(PORT)
+	@echo "  Spotter is starting: API docs at http://$(DOCS_HOST):$(PORT)/api/docs  (Ctrl-C stops all three processes)"
+	@echo ""
+	SPOTTER_ENV=development HOST=$(HOST) PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho -f Procfile.dev start -p $(PORT)
+
+## system-packages: the Debian packages of requirements/apt.txt (installed when root, else what to run is printed)
+system-packages:
+	@bash requirements/system-packages.sh
 
 ## test: the whole suite against real PostgreSQL and Redis
-test: $(VENV)/.dev-installed
+test: system-packages $(VENV)/.dev-installed
 	$(BIN)/python -m tests.setup_db
 	$(BIN)/pytest $(PYTEST_ARGS)
 

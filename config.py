@@ -93,11 +93,15 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Spotter <no-reply@spotter.local>")
 
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or os.environ.get("REDIS_URL")
-    SOCKETIO_CORS_ALLOWED_ORIGINS = os.environ.get("SOCKETIO_CORS_ALLOWED_ORIGINS", "*")
+    # Browser origins allowed to call the REST API and connect to Socket.IO (comma-separated; `*` any origin,
+    # never with credentials); empty: same origin only. SOCKETIO_CORS_ALLOWED_ORIGINS is the older name.
+    CORS_ALLOWED_ORIGINS = os.environ.get("CORS_ALLOWED_ORIGINS") or os.environ.get("SOCKETIO_CORS_ALLOWED_ORIGINS", "")
     # Larger Socket.IO packets close the connection at the transport, before any handler reads them.
     SOCKETIO_MAX_HTTP_BUFFER_SIZE = env_int("SOCKETIO_MAX_HTTP_BUFFER_SIZE", 64 * 1024)
     # Processes sharing one Redis but not one deployment (staging/production, test runs) need their own channel.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
+    # Where a `filesystem://` Socket.IO queue (the embedded mode's) keeps its exchange and messages.
+    SOCKETIO_QUEUE_FOLDER = os.environ.get("SOCKETIO_QUEUE_FOLDER", str(INSTANCE_DIR / "socketio"))
     HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
     HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 300)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
@@ -107,6 +111,7 @@ class Config:
     CALENDAR_ENCRYPTION_KEYS = os.environ.get("CALENDAR_ENCRYPTION_KEYS", "")
     CALENDAR_DEFAULT_REMINDERS = os.environ.get("CALENDAR_DEFAULT_REMINDERS", "60")  # minutes before, comma-separated
     REMINDER_GRACE_MINUTES = env_int("REMINDER_GRACE_MINUTES", 60)
+    REMINDER_INTERVAL = env_int("REMINDER_INTERVAL", 60)  # seconds between reminder job runs (beat)
     REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 1000)
     REMINDER_HORIZON_HOURS = env_int("REMINDER_HORIZON_HOURS", 48)
     CALENDAR_SYNC_MAX_RETRIES = env_int("CALENDAR_SYNC_MAX_RETRIES", 8)
@@ -160,6 +165,8 @@ class DevelopmentConfig(Config):
         f"sqlite:///{INSTANCE_DIR / 'spotter.sqlite'}"
     )
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
+    # Workers reach the web process's sockets through the same kind of embedded queue as Celery's broker.
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or os.environ.get("REDIS_URL") or "filesystem://"
     CELERY = {
         **Config.CELERY,
         "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://",

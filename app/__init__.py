@@ -48,6 +48,7 @@ def configure_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app.core import sockets
     from app.core.auth import NoCookieSessions, register_jwt_loaders
+    from app.core.cors import init_cors, parse_origins, socket_origin_check
     from app.core.json import PacketJSON
     from app.core.revocation import register_revocation_watch
     from app.extensions import api, cache, db, jwt, limiter, migrate, socketio
@@ -66,7 +67,11 @@ def register_extensions(app: Flask) -> None:
     cache.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
-    queue = sockets.client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"])
+    origins = parse_origins(app.config["CORS_ALLOWED_ORIGINS"])
+    init_cors(app, origins)
+    queue = sockets.client_manager(
+        app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"], app.config["SOCKETIO_QUEUE_FOLDER"]
+    )
     queue_options = (
         {"client_manager": queue}
         if queue is not None
@@ -75,7 +80,8 @@ def register_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         **queue_options,
-        cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
+        cors_allowed_origins=socket_origin_check(origins),
+        cors_credentials=False,
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
         async_mode=sockets.async_mode(),
         # A socket's events run one after another in its reader (not a greenlet or thread each): a client's

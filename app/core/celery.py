@@ -44,7 +44,10 @@ def beat_schedule(app: Flask) -> dict:
     """The periodic jobs beat fires; each domain's job is listed here by task name."""
     return {
         "heartbeat": {"task": "ops.heartbeat", "schedule": timedelta(seconds=app.config["HEARTBEAT_INTERVAL"])},
-        "calendar-reminders": {"task": "calendar.send_reminders", "schedule": timedelta(minutes=1)},
+        "calendar-reminders": {
+            "task": "calendar.send_reminders",
+            "schedule": timedelta(seconds=app.config["REMINDER_INTERVAL"]),
+        },
         "chat-unread-digest": {
             "task": "chat.unread_digest",
             "schedule": timedelta(seconds=app.config["UNREAD_DIGEST_INTERVAL"]),

@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask users create-owner`."""
+"""Flask CLI commands: `flask users create-owner`, the `flask seed` group."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from app.extensions import db
 
 users_cli = AppGroup("users", help="Manage users.")
 seed_cli = AppGroup("seed", help="Load starter data (each seeder is idempotent).")
+NOT_IN_ALL = {"all", "demo"}  # `seed all` loads what every install needs; demo data only when asked for
 
 
 @seed_cli.command("all")
 @click.pass_context
 def seed_all(ctx: click.Context) -> None:
-    """Run every seeder of the `seed` group."""
+    """Run every seeder of the `seed` group but `demo`."""
     for name, command in sorted(seed_cli.commands.items()):
-        if name != "all":
+        if name not in NOT_IN_ALL:
             ctx.invoke(command)
 
 
@@ -48,6 +49,7 @@ def create_owner(email: str, username: str, password: str) -> None:
 def register_commands(app: Flask) -> None:
     """Attach the CLI groups to the app."""
     from app.exercises import cli as exercises_cli  # noqa: F401 - adds `flask seed exercises`
+    from app.ops import demo  # noqa: F401 - adds `flask seed demo`
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -86,19 +87,56 @@ class SocketAwareFlask(Flask):
         return super().create_url_adapter(request)
 
 
-def client_manager(message_queue: str | None, channel: str) -> socketio_lib.RedisManager | None:
-    """The queue that joins the web processes: for Redis, one whose publishes share one connection.
+def client_manager(
+    message_queue: str | None, channel: str, folder: str | None = None
+) -> socketio_lib.PubSubManager | None:
+    """The queue that joins the web processes and workers: Redis, or the embedded mode's filesystem queue.
 
-    python-socketio's Redis manager publishes through redis-py's pool, which checks each connection it lends
-    for unread data (a poll with a timeout): ~6% of a chat server's CPU at the bench's load, for a command
-    that takes a fraction of a millisecond. A client with a single connection publishes on it under a lock
-    instead (redis-py reconnects it as its pool would). Its messages are written and read with the server's
-    packet JSON (`PacketJSON`: python-socketio gives a manager its server's). Other queues (or none) are left to
+    For Redis, one whose publishes share one connection: python-socketio's Redis manager publishes through
+    redis-py's pool, which checks each connection it lends for unread data (a poll with a timeout): ~6% of a
+    chat server's CPU at the bench's load, for a command that takes a fraction of a millisecond. A client with
+    a single connection publishes on it under a lock instead (redis-py reconnects it as its pool would). Its
+    messages are written and read with the server's packet JSON (`PacketJSON`: python-socketio gives a manager
+    its server's).
+
+    `filesystem://` (the embedded mode, no Redis): kombu's filesystem transport, the one Celery's embedded
+    broker uses, with a fanout exchange in `folder` (see `filesystem_queue`). Other queues (or none) are left to
     Flask-SocketIO.
     """
+    if message_queue == FILESYSTEM_QUEUE:
+        return filesystem_queue(folder, channel)
     if not message_queue or not message_queue.startswith(("redis://", "rediss://")):
         return None
     return socketio_lib.RedisManager(message_queue, channel=channel, redis_options={"single_connection_client": True})
+
+
+FILESYSTEM_QUEUE = "filesystem://"
+FILESYSTEM_POLL_SECONDS = 0.2  # how often a web process looks for new events in the folder
+
+
+def filesystem_queue(folder: str | None, channel: str) -> socketio_lib.KombuManager:
+    """The embedded mode's Socket.IO queue: kombu's filesystem transport under `folder` (made if missing).
+
+    Each web process binds a queue of its own to a fanout exchange (the bindings live in `folder/control`); a
+    worker's emit is written once per bound queue into `folder/data` and picked up by each web process within
+    `FILESYSTEM_POLL_SECONDS`. `make run` empties the folder at start, so queues of processes gone by do not
+    keep collecting copies.
+    """
+    if not folder:
+        raise RuntimeError("A filesystem:// Socket.IO queue needs SOCKETIO_QUEUE_FOLDER")
+    data, control = os.path.join(folder, "data"), os.path.join(folder, "control")
+    for path in (data, control):
+        os.makedirs(path, exist_ok=True)
+    options = {
+        "data_folder_in": data,
+        "data_folder_out": data,
+        "control_folder": control,
+        "store_processed": False,
+        "polling_interval": FILESYSTEM_POLL_SECONDS,
+    }
+    return socketio_lib.KombuManager(
+        FILESYSTEM_QUEUE, channel=channel, connection_options={"transport_options": options}
+    )
 
 
 def user_room(user_id: int) -> str:

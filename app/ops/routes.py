@@ -21,9 +21,12 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The database and Redis (or the embedded broker) are reachable; the heartbeat is reported."""
+    """The database and Redis (or the embedded broker) are reachable; the heartbeat is reported.
+
+    Until the first heartbeat has come the status is `starting` (still a 200: the web process can serve).
+    """
     ready, checks = services.readiness()
-    return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
+    return jsonify(status=services.readiness_status(ready, checks), checks=checks), 200 if ready else 503
 
 
 @bp.get("/api/docs/assets/<path:filename>")

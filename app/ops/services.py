@@ -71,3 +71,11 @@ def readiness() -> tuple[bool, dict[str, Any]]:
     checks = {"database": check_database(), "redis": check_redis(), "heartbeat": check_heartbeat()}
     ready = checks["database"]["ok"] and checks["redis"]["ok"]
     return ready, checks
+
+
+def readiness_status(ready: bool, checks: dict[str, Any]) -> str:
+    """Say `unavailable` (a required check failed), `starting` (no worker heartbeat yet) or `ready`."""
+    if not ready:
+        return "unavailable"
+    never_beat = "last_beat_at" in checks["heartbeat"] and checks["heartbeat"]["last_beat_at"] is None
+    return "starting" if never_beat else "ready"

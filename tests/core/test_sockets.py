@@ -446,3 +446,15 @@ def test_a_redis_queue_publishes_on_one_connection_and_other_queues_are_flask_so
     assert socketio.server.manager.json is PacketJSON  # the queue's messages through orjson, as the packets
     assert sockets.client_manager(None, "a-channel") is None
     assert sockets.client_manager("amqp://guest@127.0.0.1//", "a-channel") is None
+
+
+def test_the_embedded_queue_is_kombus_filesystem_transport_in_its_folder(tmp_path):
+    """(`tests/ops/test_make_run.py` carries a worker's event through it to a real socket.)"""
+    queue = sockets.client_manager("filesystem://", "a-channel", str(tmp_path / "socketio"))
+    assert isinstance(queue, socketio_client.KombuManager)
+    assert (queue.url, queue.channel) == ("filesystem://", "a-channel")
+    options = queue.connection_options["transport_options"]
+    assert options["data_folder_in"] == options["data_folder_out"] == str(tmp_path / "socketio" / "data")
+    assert (tmp_path / "socketio" / "data").is_dir() and (tmp_path / "socketio" / "control").is_dir()
+    with pytest.raises(RuntimeError, match="SOCKETIO_QUEUE_FOLDER"):
+        sockets.client_manager("filesystem://", "a-channel", None)

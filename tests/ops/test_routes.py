@@ -17,9 +17,10 @@ def test_healthz(client):
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
 
 
-def test_readyz_reports_database_redis_and_heartbeat(client):
-    body = client.get("/readyz").get_json()
-    assert body["status"] == "ready"
+def test_readyz_says_starting_until_the_first_heartbeat(client):
+    response = client.get("/readyz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "starting"
     assert body["checks"]["database"]["ok"] and body["checks"]["redis"]["ok"]
     assert body["checks"]["heartbeat"] == {"ok": False, "last_beat_at": None}
 
@@ -27,10 +28,14 @@ def test_readyz_reports_database_redis_and_heartbeat(client):
 def test_heartbeat_job_shows_in_readyz_and_ages(client):
     tasks.heartbeat.run()
     db.session.commit()
-    beat = client.get("/readyz").get_json()["checks"]["heartbeat"]
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "ready"
+    beat = body["checks"]["heartbeat"]
     assert beat["ok"] is True and beat["last_beat_at"].endswith("Z")
     with time_machine.travel(timedelta(minutes=10), tick=False):
-        assert client.get("/readyz").get_json()["checks"]["heartbeat"]["ok"] is False
+        stale = client.get("/readyz")
+        assert stale.status_code == 200 and stale.get_json()["status"] == "ready"  # stale is reported, not fatal
+        assert stale.get_json()["checks"]["heartbeat"]["ok"] is False
 
 
 def test_heartbeat_job_is_idempotent(client):
