@@ -249,7 +249,8 @@ def _view(activity: Activity, username: str, kudoed_by_me: bool) -> dict[str, An
 def _with_owner(viewer_id: int) -> sa.Select:
     """Activities with their owner's name and whether the viewer gave kudos (one statement, no lazy loads)."""
     kudoed = sa.exists().where(Kudos.activity_id == Activity.id, Kudos.user_id == viewer_id)
-    return select(Activity, User.username, kudoed.label("kudoed")).join(User, User.id == Activity.user_id)
+    stmt = select(Activity, User.username, kudoed.label("kudoed")).join(User, User.id == Activity.user_id)
+    return stmt.execution_options(populate_existing=True)  # counters move by UPDATE: read them as stored
 
 
 def _stream(viewer_id: int, authors: sa.Select, before: int | None, after: int | None, limit: int) -> list[dict]:
@@ -325,8 +326,9 @@ def delete_activity(actor: User, activity_id: int) -> None:
 def _insert_ignoring_duplicates(model: Any, values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING (one statement, safe under concurrency); tell whether a row was stored."""
     insert = postgresql.insert if bind_of(db.session).dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing()
-    return db.session.execute(stmt).rowcount == 1
+    key = sa.inspect(model).primary_key[0]
+    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(key)
+    return db.session.execute(stmt).first() is not None
 
 
 def _count(activity_id: int, column: str, delta: int) -> None:
