@@ -128,6 +128,9 @@ class Config:
     # Chat: per-user rate limits (Flask-Limiter syntax), the largest socket event accepted, the unread digest.
     CHAT_SEND_RATE = os.environ.get("CHAT_SEND_RATE", "30 per 10 seconds")
     CHAT_TYPING_RATE = os.environ.get("CHAT_TYPING_RATE", "20 per 10 seconds")
+    # Social floods (per user): new follows and requests, comments.
+    SOCIAL_FOLLOW_RATE = os.environ.get("SOCIAL_FOLLOW_RATE", "30 per hour")
+    SOCIAL_COMMENT_RATE = os.environ.get("SOCIAL_COMMENT_RATE", "20 per minute")
     CHAT_MAX_EVENT_BYTES = env_int("CHAT_MAX_EVENT_BYTES", 16 * 1024)
     UNREAD_NOTIFY_AFTER = env_int("UNREAD_NOTIFY_AFTER", 600)  # seconds a message stays unread before a digest
     UNREAD_DIGEST_INTERVAL = env_int("UNREAD_DIGEST_INTERVAL", 60)  # seconds between digest runs (beat)

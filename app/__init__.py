@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from app.notifications.routes import blp as notifications_blp
     from app.ops.routes import bp as ops_bp
     from app.projects.routes import blp as projects_blp
+    from app.social.routes import blp as social_blp
     from app.training.routes import blp as training_blp
     from app.workouts.routes import blp as workouts_blp
 
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(calendar_blp)
     api.register_blueprint(chat_blp)
     api.register_blueprint(notifications_blp)
+    api.register_blueprint(social_blp)
 
 
 def register_socket_handlers(app: Flask) -> None:
@@ -134,6 +136,18 @@ def register_signal_handlers(app: Flask) -> None:
     signals.coaching_requested.connect(notifications_services.on_coaching_requested)
     signals.profile_updated.connect(training_services.on_profile_updated)
     signals.profile_updated.connect(projects_services.on_profile_updated)
+    register_social_listeners()
+
+
+def register_social_listeners() -> None:
+    """Social makes activities from training's signals and ends follows on chat's blocks."""
+    from app.chat import signals as chat_signals
+    from app.social import services as social_services
+    from app.training import signals as training_signals
+
+    training_signals.session_logged.connect(social_services.on_session_logged)
+    training_signals.records_found.connect(social_services.on_records_found)
+    chat_signals.user_blocked.connect(social_services.on_user_blocked)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
-from app.chat import policy
+from app.chat import policy, signals
 from app.chat.models import Block, Message
 from app.chat.schemas import message_payload
 from app.core import sockets
@@ -236,7 +236,7 @@ def conversations(me: User, pagination: PaginationParameters) -> list[dict[str, 
 
 
 def block(actor: User, user_id: int) -> None:
-    """Block a user: no messages either way until unblocked (idempotent)."""
+    """Block a user: no messages either way until unblocked (idempotent); listeners end what else it stops."""
     if user_id == actor.id:
         raise Invalid("You cannot block yourself.", field="id", location="path")
     accounts_services.get_user(user_id)
@@ -246,6 +246,7 @@ def block(actor: User, user_id: int) -> None:
                 db.session.add(Block(blocker_id=actor.id, blocked_id=user_id))
         except IntegrityError:
             pass  # blocked concurrently: the same outcome
+    signals.user_blocked.send(None, blocker_id=actor.id, blocked_id=user_id)
 
 
 def unblock(actor: User, user_id: int) -> None:

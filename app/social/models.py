@@ -1,4 +1,4 @@
-"""Activities: what the social feed shows (completed sessions, personal records, shared workouts)."""
+"""Social: follows, privacy settings, activities (what the feed shows), kudos and comments."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, enum_type, utcnow
 from app.extensions import db
+
+MAX_COMMENT = 1000
+MAX_CAPTION = 500
 
 
 class ActivityType(enum.StrEnum):
@@ -19,8 +22,67 @@ class ActivityType(enum.StrEnum):
     WORKOUT_SHARED = "workout_shared"
 
 
+class Privacy(enum.StrEnum):
+    """Who may see something: from the most open to the strictest (their `rank`)."""
+
+    PUBLIC = "Public"
+    FOLLOWERS = "Followers"
+    PRIVATE = "Private"
+
+    @property
+    def rank(self) -> int:
+        """1 Public, 2 Followers, 3 Private: the stricter of two is the larger rank."""
+        return PRIVACY_RANK[self]
+
+
+PRIVACY_RANK = {Privacy.PUBLIC: 1, Privacy.FOLLOWERS: 2, Privacy.PRIVATE: 3}
+DEFAULT_PROFILE_PRIVACY = Privacy.PUBLIC
+DEFAULT_ACTIVITY_PRIVACY = Privacy.FOLLOWERS
+
+
+class FollowStatus(enum.StrEnum):
+    PENDING = "Pending"
+    ACCEPTED = "Accepted"
+
+
+class Follow(db.Model):
+    """`follower` follows `followee` (Accepted), or asked to (Pending: the followee's profile is Private)."""
+
+    __tablename__ = "follows"
+
+    follower_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    followee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[FollowStatus] = mapped_column(enum_type(FollowStatus, "follow_status"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    follower = relationship("User", foreign_keys=[follower_id], lazy="raise")
+    followee = relationship("User", foreign_keys=[followee_id], lazy="raise")
+
+    __table_args__ = (
+        # Followers of a person and the requests to them, newest first; the primary key serves "whom I follow".
+        sa.Index("ix_follows_followee_id_status_created_at", "followee_id", "status", "created_at"),
+        sa.CheckConstraint("follower_id <> followee_id", name="not_self"),
+    )
+
+
+class PrivacySetting(db.Model):
+    """A user's privacy choices; no row means the defaults (profile Public, activities Followers)."""
+
+    __tablename__ = "privacy_settings"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    profile: Mapped[Privacy] = mapped_column(enum_type(Privacy, "profile_privacy"), default=DEFAULT_PROFILE_PRIVACY)
+    activities: Mapped[Privacy] = mapped_column(
+        enum_type(Privacy, "activities_privacy"), default=DEFAULT_ACTIVITY_PRIVACY
+    )
+
+
 class Activity(db.Model):
-    """Something a user did that their followers may see; `data` holds what the feed item displays."""
+    """Something a user did that others may see; `data` holds what the feed item displays.
+
+    `visibility` is the one chosen when it was made; what a viewer sees is the stricter of it and the owner's
+    current setting (app/social/policy.py). The counters are kept by single UPDATEs, so concurrent kudos add up.
+    """
 
     __tablename__ = "activities"
 
@@ -34,6 +96,47 @@ class Activity(db.Model):
     workout_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workouts.id", ondelete="CASCADE"), index=True)
     exercise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exercises.id", ondelete="CASCADE"), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    visibility: Mapped[Privacy] = mapped_column(
+        enum_type(Privacy, "activity_visibility"), default=DEFAULT_ACTIVITY_PRIVACY, server_default="Followers"
+    )
+    kudos_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    __table_args__ = (sa.Index("ix_activities_user_id_id", "user_id", "id"),)
+    user = relationship("User", lazy="raise")
+
+    __table_args__ = (
+        # The feed and a person's list: one backward walk per author by id, visibility read from the index.
+        sa.Index("ix_activities_user_id_id", "user_id", "id", postgresql_include=["visibility"]),
+    )
+
+
+class Kudos(db.Model):
+    """One person's kudos on an activity (at most one each)."""
+
+    __tablename__ = "kudos"
+
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (sa.Index("ix_kudos_user_id", "user_id"),)
+
+
+class Comment(db.Model):
+    """A comment on an activity; deleted by its author or the activity's owner."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    content: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user = relationship("User", lazy="raise")
+
+    __table_args__ = (
+        sa.Index("ix_comments_activity_id_id", "activity_id", "id"),
+        sa.Index("ix_comments_user_id", "user_id"),
+    )

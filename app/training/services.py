@@ -1,4 +1,4 @@
-"""The rules of training logs: sessions and sets, their roll-ups and activities, body measurements."""
+"""The rules of training logs: sessions and sets, their roll-ups, body measurements; signals for the feed."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.time import time_range
 from app.exercises import services as exercises_services
 from app.extensions import db
-from app.social.models import Activity, ActivityType
-from app.training import analytics, policy
+from app.training import analytics, policy, signals
 from app.training.models import Measurement, MeasurementType, RepBest, SessionExercise, SessionSet, TrainingSession
 from app.training.schemas import check_times
 from app.workouts import services as workouts_services
@@ -130,21 +129,21 @@ def _check_workout(actor: User, workout_id: int | None, current: int | None = No
 
 
 def create_session(actor: User, data: dict[str, Any]) -> TrainingSession:
-    """Log a session with its sets for the actor; records a session_completed activity and any new PRs."""
+    """Log a session with its sets for the actor; signals it (the feed's session_completed) and its PRs."""
     _check_workout(actor, data.get("workout_id"))
     sets = _build_sets(data.pop("sets", []))
     session = TrainingSession(user_id=actor.id, sets=sets, **data)
     db.session.add(session)
     db.session.flush()
     refresh_rollups(session)
-    db.session.add(_completed_activity(session))
+    signals.session_logged.send(None, session=session)
     record_personal_records(session)
     invalidate_analytics(actor.id)
     return session
 
 
 def update_session(actor: User, session_id: int, changes: dict[str, Any]) -> TrainingSession:
-    """Change a session of the actor's; `sets` replaces them all. Roll-ups and PR activities follow."""
+    """Change a session of the actor's; `sets` replaces them all. Roll-ups and PRs (signalled) follow."""
     session = _own_session(actor, session_id)
     if "workout_id" in changes:
         _check_workout(actor, changes["workout_id"], current=session.workout_id)
@@ -165,7 +164,7 @@ def update_session(actor: User, session_id: int, changes: dict[str, Any]) -> Tra
 
 
 def delete_session(actor: User, session_id: int) -> None:
-    """Delete a session of the actor's with its sets, roll-ups and activities."""
+    """Delete a session of the actor's with its sets and roll-ups (its activities go with it: CASCADE)."""
     session = _own_session(actor, session_id)
     db.session.delete(session)
     db.session.flush()
@@ -212,41 +211,11 @@ def rebuild_rollups(sessions: sa.ColumnElement[bool]) -> None:
     )
 
 
-def _completed_activity(session: TrainingSession) -> Activity:
-    volume = sum((s.weight_kg or 0) * (s.reps or 0) for s in session.sets)
-    data = {
-        "started_at": session.started_at.isoformat().replace("+00:00", "Z"),
-        "sets": len(session.sets),
-        "exercises": len({s.exercise_id for s in session.sets}),
-        "volume_kg": round(volume, 2),
-    }
-    return Activity(
-        user_id=session.user_id,
-        type=ActivityType.SESSION_COMPLETED,
-        session_id=session.id,
-        workout_id=session.workout_id,
-        data=data,
-    )
-
-
-def record_personal_records(session: TrainingSession) -> list[Activity]:
-    """(Re)create the personal_record activities of a session: one per record it beat when it happened."""
-    db.session.execute(
-        sa.delete(Activity).where(Activity.session_id == session.id, Activity.type == ActivityType.PERSONAL_RECORD)
-    )
-    activities = [
-        Activity(
-            user_id=session.user_id,
-            type=ActivityType.PERSONAL_RECORD,
-            session_id=session.id,
-            exercise_id=record["exercise_id"],
-            data={key: record[key] for key in ("kind", "value_kg", "previous_kg")},
-        )
-        for record in analytics.session_records(session.id)
-    ]
-    db.session.add_all(activities)
-    db.session.flush()
-    return activities
+def record_personal_records(session: TrainingSession) -> list[dict[str, Any]]:
+    """Find the personal records a session set when it happened and signal them (the feed lists them)."""
+    records = analytics.session_records(session.id)
+    signals.records_found.send(None, session=session, records=records)
+    return records
 
 
 # ---- measurements
