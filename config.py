@@ -145,6 +145,45 @@ class Config:
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@spotter.local")
     PUSH_TIMEOUT = env_int("PUSH_TIMEOUT", 10)
 
+    # Identity: email verification, OAuth sign-in (a provider is configured once its client ids are set),
+    # object storage and avatars. See README "Sign-in, verified emails and avatars".
+    EMAIL_VERIFICATION_TTL = timedelta(seconds=env_int("EMAIL_VERIFICATION_TTL", 24 * 3600))
+    EMAIL_VERIFICATION_URL = os.environ.get(
+        "EMAIL_VERIFICATION_URL", "http://localhost:5000/verify-email?token={token}"
+    )
+    RATELIMIT_EMAIL_VERIFICATION = os.environ.get("RATELIMIT_EMAIL_VERIFICATION", "3 per hour")
+    RATELIMIT_OAUTH_NONCE_PER_IP = os.environ.get("RATELIMIT_OAUTH_NONCE_PER_IP", "30 per minute")
+    GOOGLE_CLIENT_IDS = os.environ.get("GOOGLE_CLIENT_IDS", "")
+    GOOGLE_JWKS_URL = os.environ.get("GOOGLE_JWKS_URL", "https://www.googleapis.com/oauth2/v3/certs")
+    GOOGLE_ISSUERS = os.environ.get("GOOGLE_ISSUERS", "https://accounts.google.com,accounts.google.com")
+    APPLE_CLIENT_IDS = os.environ.get("APPLE_CLIENT_IDS", "")
+    APPLE_JWKS_URL = os.environ.get("APPLE_JWKS_URL", "https://appleid.apple.com/auth/keys")
+    APPLE_ISSUER = os.environ.get("APPLE_ISSUER", "https://appleid.apple.com")
+    FACEBOOK_APP_ID = os.environ.get("FACEBOOK_APP_ID", "")
+    FACEBOOK_APP_SECRET = os.environ.get("FACEBOOK_APP_SECRET", "")
+    FACEBOOK_GRAPH_URL = os.environ.get("FACEBOOK_GRAPH_URL", "https://graph.facebook.com/v19.0")
+    FACEBOOK_JWKS_URL = os.environ.get(
+        "FACEBOOK_JWKS_URL", "https://limited.facebook.com/.well-known/oauth/openid/jwks/"
+    )
+    FACEBOOK_ISSUER = os.environ.get("FACEBOOK_ISSUER", "https://www.facebook.com")
+    OAUTH_LEEWAY = env_int("OAUTH_LEEWAY", 60)  # seconds of clock skew allowed on exp/iat/nbf
+    OAUTH_JWKS_LIFETIME = env_int("OAUTH_JWKS_LIFETIME", 3600)  # seconds a fetched key set is trusted
+    OAUTH_JWKS_COOLDOWN = env_int("OAUTH_JWKS_COOLDOWN", 60)  # at most one refetch per this many seconds
+    OAUTH_HTTP_TIMEOUT = env_int("OAUTH_HTTP_TIMEOUT", 5)
+    OAUTH_NONCE_TTL = env_int("OAUTH_NONCE_TTL", 600)
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    STORAGE_LOCAL_PATH = os.environ.get("STORAGE_LOCAL_PATH", str(INSTANCE_DIR / "media"))
+    STORAGE_LOCAL_URL = os.environ.get("STORAGE_LOCAL_URL", "/media/")
+    STORAGE_PUBLIC_URL = os.environ.get("STORAGE_PUBLIC_URL", "")  # set when the bucket (or its CDN) is public-read
+    STORAGE_URL_EXPIRES = env_int("STORAGE_URL_EXPIRES", 3600)  # presigned URL lifetime, seconds
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "")
+    AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+    AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
+    AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 40_000_000)
+
     CELERY: dict = {
         "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"),
         "task_ignore_result": True,

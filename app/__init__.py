@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.routes import blp as accounts_blp
     from app.calendar.routes import blp as calendar_blp
     from app.chat.routes import blp as chat_blp
+    from app.core.storage import media_blueprint
     from app.exercises.routes import blp as exercises_blp
     from app.extensions import api
     from app.notifications.routes import blp as notifications_blp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from app.workouts.routes import blp as workouts_blp
 
     app.register_blueprint(ops_bp)
+    app.register_blueprint(media_blueprint)  # the local storage backend's objects, at /media/
     api.register_blueprint(accounts_blp)
     api.register_blueprint(exercises_blp)
     api.register_blueprint(workouts_blp)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core import storage
 from app.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
@@ -33,6 +34,17 @@ class Units(enum.StrEnum):
     IMPERIAL = "imperial"
 
 
+class OAuthProvider(enum.StrEnum):
+    GOOGLE = "google"
+    APPLE = "apple"
+    FACEBOOK = "facebook"
+
+
+class AvatarStatus(enum.StrEnum):
+    PROCESSING = "processing"
+    READY = "ready"
+
+
 class CoachingStatus(enum.StrEnum):
     PENDING = "Pending"
     ACTIVE = "Active"
@@ -48,7 +60,13 @@ class User(TimestampMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(40))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"), default=Role.USER)
+    email_verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Avatar: the 512 px and 128 px variants (content-addressed keys in storage), the upload a worker has yet
+    # to turn into variants, and whether it has (`profile_image` shows them).
     profile_image_key: Mapped[str | None] = mapped_column(sa.String(255))
+    profile_image_thumb_key: Mapped[str | None] = mapped_column(sa.String(255))
+    profile_image_upload_key: Mapped[str | None] = mapped_column(sa.String(255))
+    profile_image_status: Mapped[AvatarStatus | None] = mapped_column(enum_type(AvatarStatus, "avatar_status"))
 
     profile: Mapped[Profile] = relationship(back_populates="user", uselist=False, lazy="joined", cascade="all")
     trainer_profile: Mapped[TrainerProfile | None] = relationship(
@@ -69,8 +87,15 @@ class User(TimestampMixin, db.Model):
 
     @property
     def profile_image(self) -> dict | None:
-        """Avatar URLs (avatars arrive with the media issue)."""
-        return None
+        """The avatar's status and URLs (the previous variants' while a new upload is processing), or None."""
+        if self.profile_image_status is None:
+            return None
+        store = storage.get_storage()
+        return {
+            "status": self.profile_image_status.value,
+            "url": store.url(self.profile_image_key) if self.profile_image_key else None,
+            "thumb_url": store.url(self.profile_image_thumb_key) if self.profile_image_thumb_key else None,
+        }
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
@@ -127,6 +152,39 @@ class PasswordResetToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EmailVerificationToken(db.Model):
+    """A single-use token proving that the user reads `email` (the address it was sent to)."""
+
+    __tablename__ = "email_verification_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Identity(db.Model):
+    """A way to sign in through a provider: its subject (`sub`), bound to one user."""
+
+    __tablename__ = "user_identities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    provider: Mapped[OAuthProvider] = mapped_column(enum_type(OAuthProvider, "oauth_provider"))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "subject", name="uq_user_identities_provider_subject"),
+        sa.UniqueConstraint("user_id", "provider", name="uq_user_identities_user_id_provider"),
+    )
 
 
 OPEN_COACHING = (CoachingStatus.PENDING.value, CoachingStatus.ACTIVE.value)

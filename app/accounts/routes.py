@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from flask.views import MethodView
 
-from app.accounts import schemas
+from app.accounts import avatars, identities, schemas
 from app.accounts import services as svc
+from app.core import oauth
 from app.core.api import Blueprint, parse_id
 from app.core.auth import auth_required, current_claims, current_user
 from app.core.errors import NotFound
@@ -38,7 +39,7 @@ class Register(MethodView):
     @blp.response(201, schemas.UserSchema)
     def post(self, data):
         """Create an account (role User or Trainer)."""
-        return svc.create_user(data["email"], data["username"], data["password"], data["role"])
+        return svc.register(data["email"], data["username"], data["password"], data["role"])
 
 
 @blp.route("/login")
@@ -96,6 +97,85 @@ class PasswordReset(MethodView):
         svc.reset_password(data["token"], data["password"])
 
 
+def _nonce_limit() -> str:
+    return current_app.config["RATELIMIT_OAUTH_NONCE_PER_IP"]
+
+
+@blp.route("/email/verify")
+class EmailVerify(MethodView):
+    @blp.doc(**PUBLIC)
+    @blp.arguments(schemas.EmailVerifySchema)
+    @blp.response(204)
+    def post(self, data):
+        """Confirm an email address with the token mailed to it (single use, valid 24 hours)."""
+        svc.verify_email(data["token"])
+
+
+@blp.route("/email/verification")
+class EmailVerification(MethodView):
+    @auth_required()
+    @blp.response(202)
+    def post(self):
+        """Mail a new verification token to my address (rate limited; 409 when already verified)."""
+        svc.resend_email_verification(current_user())
+
+
+@blp.route("/oauth/nonce")
+class OAuthNonce(MethodView):
+    @blp.doc(**PUBLIC)
+    @limiter.limit(_nonce_limit)
+    @blp.response(200, schemas.NonceSchema)
+    def get(self):
+        """Issue a nonce to put in the provider's ID token (usable once, for 10 minutes)."""
+        return {"nonce": oauth.issue_nonce()}
+
+
+@blp.route("/oauth/<provider>")
+class OAuthSignIn(MethodView):
+    @blp.doc(**PUBLIC)
+    @limiter.limit(_login_limit)
+    @blp.arguments(schemas.OAuthSignInSchema)
+    @blp.response(200, schemas.TokenSchema)
+    @blp.alt_response(201, schema=schemas.TokenSchema, description="The account was created by this sign-in")
+    @blp.alt_response(501, description="Sign-in with this provider is not configured")
+    def post(self, data, provider):
+        """Sign in with a Google, Apple or Facebook token (an unseen identity may create the account)."""
+        claims = identities.verify(identities.provider_named(provider), **_tokens(data))
+        user, created = identities.sign_in(claims)
+        return svc.issue_tokens(user), 201 if created else 200
+
+
+def _tokens(data: dict) -> dict:
+    return {key: data.get(key) for key in ("id_token", "access_token", "nonce")}
+
+
+@blp.route("/users/me/identities")
+class MyIdentities(MethodView):
+    @auth_required()
+    @blp.response(200, schemas.IdentitySchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List the providers I can sign in with."""
+        return paginate(identities.list_identities(current_user()), pagination_parameters)
+
+    @auth_required()
+    @blp.arguments(schemas.IdentityLinkSchema)
+    @blp.response(201, schemas.IdentitySchema)
+    def post(self, data):
+        """Link a provider's identity to my account (proved by its token)."""
+        claims = identities.verify(data["provider"], **_tokens(data))
+        return identities.link(current_user(), claims)
+
+
+@blp.route("/users/me/identities/<provider>")
+class MyIdentityByProvider(MethodView):
+    @auth_required()
+    @blp.response(204)
+    def delete(self, provider):
+        """Unlink a provider (409 when it is my last way to sign in)."""
+        identities.unlink(current_user(), identities.provider_named(provider))
+
+
 def _user_for(user_id: str):
     me = current_user()
     return me if user_id == "me" else svc.get_user(_int_id(user_id))
@@ -128,6 +208,22 @@ class UserById(MethodView):
         return svc.update_user(current_user(), _user_for(user_id), data)
 
     patch = put
+
+
+@blp.route("/users/<user_id>/avatar")
+class UserAvatar(MethodView):
+    @auth_required()
+    @blp.arguments(schemas.AvatarUploadSchema, location="files")
+    @blp.response(200, schemas.UserSchema)
+    def put(self, data, user_id):
+        """Upload an avatar (self or Owner): a worker makes its variants, `profile_image.status` says when."""
+        return avatars.upload(current_user(), _user_for(user_id), data["file"])
+
+    @auth_required()
+    @blp.response(204)
+    def delete(self, user_id):
+        """Remove the avatar and every stored variant of it (self or Owner)."""
+        avatars.remove(current_user(), _user_for(user_id))
 
 
 @blp.route("/users")

@@ -6,9 +6,10 @@ import re
 from datetime import date
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from app.accounts.models import ActivityLevel, CoachingStatus, Role, Units
+from app.accounts.models import ActivityLevel, AvatarStatus, CoachingStatus, OAuthProvider, Role, Units
 from app.core.api import PageQueryArgsSchema, Schema
 from app.core.schemas import EnumField, TimeZoneName, Trimmed, UTCDateTime, text
 
@@ -133,12 +134,52 @@ class CoachingQueryArgsSchema(PageQueryArgsSchema):
     status = EnumField(CoachingStatus)
 
 
+class EmailVerifySchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+PROVIDER_TOKEN = validate.Length(min=1, max=16384)
+
+
+class OAuthSignInSchema(Schema):
+    id_token = fields.String(validate=PROVIDER_TOKEN, metadata={"description": "Google, Apple, Facebook Limited Login"})
+    access_token = fields.String(validate=PROVIDER_TOKEN, metadata={"description": "Facebook (classic login)"})
+    nonce = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "One issued by GET /api/oauth/nonce"}
+    )
+
+    @ma.validates_schema
+    def _exactly_one_token(self, data, **kwargs):
+        if ("id_token" in data) == ("access_token" in data):
+            raise ma.ValidationError("Give exactly one of id_token or access_token.", "id_token")
+
+
+class IdentityLinkSchema(OAuthSignInSchema):
+    provider = EnumField(OAuthProvider, required=True)
+
+
+class AvatarUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "JPEG, PNG or WebP; at most 5 MB and 40 megapixels"})
+
+
 # ---- output
 
 
 class ProfileImageSchema(Schema):
-    url = fields.String()
-    thumb_url = fields.String()
+    status = EnumField(AvatarStatus)
+    url = fields.String(allow_none=True)
+    thumb_url = fields.String(allow_none=True)
+
+
+class NonceSchema(Schema):
+    nonce = fields.String()
+
+
+class IdentitySchema(Schema):
+    provider = EnumField(OAuthProvider)
+    email = fields.String(allow_none=True)
+    created_at = UTCDateTime()
+    last_used_at = UTCDateTime(allow_none=True)
 
 
 class ProfileSchema(Schema):
@@ -177,6 +218,7 @@ class UserSchema(PublicUserSchema):
     """The whole user object (self, Owner, the user's trainer)."""
 
     email = fields.String()
+    email_verified = fields.Boolean()
     created_at = UTCDateTime()
     profile = fields.Nested(ProfileSchema)
 

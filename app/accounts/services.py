@@ -15,6 +15,7 @@ from app.accounts import policy, signals
 from app.accounts.models import (
     CoachingRelationship,
     CoachingStatus,
+    EmailVerificationToken,
     LoginSession,
     PasswordResetToken,
     Profile,
@@ -56,15 +57,30 @@ def _check_unique(email: str | None = None, username: str | None = None, exclude
             raise Conflict("That username is taken.")
 
 
-def create_user(email: str, username: str, password: str, role: Role = Role.USER) -> User:
-    """Create a user with an empty profile (and a trainer block for trainers)."""
+def create_user(
+    email: str, username: str, password: str | None, role: Role = Role.USER, *, email_verified: bool = False
+) -> User:
+    """Create a user with an empty profile (and a trainer block for trainers); no password for OAuth sign-ups."""
     _check_unique(email, username)
-    user = User(email=email.lower(), username=username, password_hash=hash_password(password), role=role)
+    user = User(
+        email=email.lower(),
+        username=username,
+        password_hash=hash_password(password) if password is not None else None,
+        role=role,
+        email_verified=email_verified,
+    )
     user.profile = Profile(timezone="UTC")
     if role == Role.TRAINER:
         user.trainer_profile = TrainerProfile(accepting_clients=True)
     db.session.add(user)
     db.session.flush()
+    return user
+
+
+def register(email: str, username: str, password: str, role: Role = Role.USER) -> User:
+    """Create an account and mail its address a verification link."""
+    user = create_user(email, username, password, role)
+    send_email_verification(user)
     return user
 
 
@@ -77,9 +93,14 @@ def update_user(actor: User, user: User, changes: dict[str, Any]) -> User:
             raise Forbidden("Only an Owner may change roles.")
         _set_role(user, changes["role"])
     _check_unique(changes.get("email"), changes.get("username"), exclude_id=user.id)
+    email_changed = "email" in changes and changes["email"] != user.email
     for field in ("email", "username"):
         if field in changes:
             setattr(user, field, changes[field])
+    if email_changed:
+        user.email_verified = False
+        _spend_reset_tokens(user.id)  # links mailed to the old address must not vouch for the new one
+        send_email_verification(user)
     for field, value in changes.get("profile", {}).items():
         setattr(user.profile, field, value)
     if changes.get("profile"):
@@ -320,16 +341,81 @@ def reset_password(token: str, password: str) -> User:
     user = get_user(reset.user_id)
     if password.lower() in (user.email.lower(), user.username.lower()):
         raise Invalid("Must differ from your email and username.", field="password")
-    now = utcnow()
-    db.session.execute(
-        sa.update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-    )
+    _spend_reset_tokens(user.id)
     user.password_hash = hash_password(password)
+    # The reset link reached the account's address (an email change spends older links), which proves it.
+    user.email_verified = True
     revoke_all_logins(user.id, "password_reset")
     db.session.flush()
     return user
+
+
+# ---- email verification
+
+
+def send_email_verification(user: User) -> None:
+    """Mail the user's current address a single-use verification token (after the commit)."""
+    token = create_email_verification_token(user)
+    link = current_app.config["EMAIL_VERIFICATION_URL"].format(token=token)
+    body = (
+        f"Hi {user.username},\n\nPlease confirm that {user.email} is your address for Spotter. "
+        f"Use this link within 24 hours:\n\n{link}\n\nYour verification token: {token}\n\n"
+        "If you did not sign up for Spotter, ignore this email.\n"
+    )
+    to = user.email
+    after_commit(db.session, lambda: mail.send_email_task.delay(to, "Confirm your email for Spotter", body))
+
+
+def create_email_verification_token(user: User) -> str:
+    """Store a verification token for the user's current address (only its digest is kept) and return it."""
+    token = new_token()
+    db.session.add(
+        EmailVerificationToken(
+            user_id=user.id,
+            email=user.email,
+            token_hash=token_digest(token),
+            expires_at=utcnow() + current_app.config["EMAIL_VERIFICATION_TTL"],
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def verify_email(token: str) -> User:
+    """Mark an address verified with its token: single use, 24 hours, and only while it is still the user's."""
+    stmt = (
+        select(EmailVerificationToken).where(EmailVerificationToken.token_hash == token_digest(token)).with_for_update()
+    )
+    record = db.session.execute(stmt).scalar_one_or_none()
+    if record is None or record.used_at is not None or record.expires_at <= utcnow():
+        raise Invalid("The verification token is invalid, used or expired.", field="token")
+    user = get_user(record.user_id)
+    if user.email != record.email:
+        raise Invalid("The token was sent to an address this account no longer uses.", field="token")
+    record.used_at = utcnow()
+    user.email_verified = True
+    db.session.flush()
+    return user
+
+
+def resend_email_verification(user: User) -> None:
+    """Send a new verification token (rate limited per user); an already verified address is a 409."""
+    if user.email_verified:
+        raise Conflict("Your email address is already verified.")
+    limit = parse_limit(current_app.config["RATELIMIT_EMAIL_VERIFICATION"])
+    if current_app.config["RATELIMIT_ENABLED"] and not limiter.limiter.hit(limit, "email-verification", str(user.id)):
+        reset_at, _ = limiter.limiter.get_window_stats(limit, "email-verification", str(user.id))
+        retry_after = max(1, int(reset_at - utcnow().timestamp()) + 1)
+        raise TooManyRequests("Too many verification emails; try later.", headers={"Retry-After": str(retry_after)})
+    send_email_verification(user)
+
+
+def _spend_reset_tokens(user_id: int) -> None:
+    db.session.execute(
+        sa.update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 # ---- coaching

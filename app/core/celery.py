@@ -10,7 +10,14 @@ from flask import Flask
 
 from app.extensions import db
 
-TASK_MODULES = ["app.core.mail", "app.ops.tasks", "app.calendar.tasks", "app.chat.tasks", "app.notifications.tasks"]
+TASK_MODULES = [
+    "app.core.mail",
+    "app.ops.tasks",
+    "app.calendar.tasks",
+    "app.chat.tasks",
+    "app.notifications.tasks",
+    "app.accounts.tasks",
+]
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -45,6 +45,14 @@ class Conflict(AppError):
     code = 409
 
 
+class PayloadTooLarge(AppError):
+    code = 413
+
+
+class UnsupportedMediaType(AppError):
+    code = 415
+
+
 class Invalid(AppError):
     """A validation failure found by a service; `field` names it under the `json` location."""
 

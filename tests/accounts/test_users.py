@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories import make_coaching
 
-FULL_KEYS = {"id", "email", "username", "role", "profile_image", "created_at", "profile", "trainer"}
+FULL_KEYS = {"id", "email", "email_verified", "username", "role", "profile_image", "created_at", "profile", "trainer"}
 PUBLIC_KEYS = {"id", "username", "role", "profile_image", "profile", "trainer"}
 
 
