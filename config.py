@@ -101,6 +101,8 @@ class Config:
     HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
     HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 300)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Operations (issue 20): a bearer token guarding /metrics (empty: open, for a private network only).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
     # Calendar. Keys: comma-separated Fernet keys, the first encrypts, all decrypt (rotate by prepending);
     # empty derives one from SECRET_KEY (development only).

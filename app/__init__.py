@@ -26,6 +26,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     configure_logging(app)
+    register_metrics(app)
     register_extensions(app)
     register_blueprints(app)
     register_socket_handlers(app)
@@ -43,6 +44,13 @@ def configure_logging(app: Flask) -> None:
 
     configure(app.config["LOG_LEVEL"])
     register_request_logging(app)
+
+
+def register_metrics(app: Flask) -> None:
+    """Prometheus instruments on every request (served by `/metrics`, app/ops)."""
+    from app.core.metrics import register_request_metrics
+
+    register_request_metrics(app)
 
 
 def register_extensions(app: Flask) -> None:

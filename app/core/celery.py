@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 
 from celery import Celery, Task
+from celery.exceptions import Retry
 from flask import Flask
 
+from app.core import metrics
+from app.core.redis import redis_client
 from app.extensions import db
 
 TASK_MODULES = ["app.core.mail", "app.ops.tasks", "app.calendar.tasks", "app.chat.tasks", "app.notifications.tasks"]
@@ -19,13 +23,21 @@ def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
             with app.app_context():
+                started, outcome = time.perf_counter(), "failure"
                 try:
                     result = self.run(*args, **kwargs)
                     db.session.commit()
+                    outcome = "success"
                     return result
+                except Retry:
+                    db.session.rollback()
+                    outcome = "retry"
+                    raise
                 except Exception:
                     db.session.rollback()
                     raise
+                finally:
+                    metrics.record_job(redis_client(), self.name, outcome, time.perf_counter() - started)
 
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         folder = app.config["CELERY"].get("broker_transport_options", {}).get(key)
