@@ -103,6 +103,9 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Operations (issue 20): a bearer token guarding /metrics (empty: open, for a private network only).
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    SENTRY_DSN = os.environ.get("SENTRY_DSN", "")  # empty: no error tracking
+    SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
+    SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
 
     # Calendar. Keys: comma-separated Fernet keys, the first encrypts, all decrypt (rotate by prepending);
     # empty derives one from SECRET_KEY (development only).
@@ -193,6 +196,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     MAIL_BACKEND = "smtp"
+    SENTRY_DSN = ""  # tests that track errors point it at their own local ingest server
     CELERY = {**Config.CELERY, "broker_url": REDIS_URL}
 
 

@@ -26,6 +26,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     configure_logging(app)
+    register_error_tracking(app)
     register_metrics(app)
     register_extensions(app)
     register_blueprints(app)
@@ -44,6 +45,13 @@ def configure_logging(app: Flask) -> None:
 
     configure(app.config["LOG_LEVEL"])
     register_request_logging(app)
+
+
+def register_error_tracking(app: Flask) -> None:
+    """Sentry, scrubbed, when SENTRY_DSN is set (app/core/sentry.py)."""
+    from app.core.sentry import init_sentry
+
+    init_sentry(app)
 
 
 def register_metrics(app: Flask) -> None:
