@@ -71,6 +71,9 @@ class Config:
     RATELIMIT_REGISTER_PER_IP = os.environ.get("RATELIMIT_REGISTER_PER_IP", "20 per hour")
     RATELIMIT_PASSWORD_FORGOT_PER_IP = os.environ.get("RATELIMIT_PASSWORD_FORGOT_PER_IP", "5 per hour")
     TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+    # Plain HTTP is redirected to HTTPS (by the trusted proxy's X-Forwarded-Proto); on in staging/production.
+    FORCE_HTTPS = env_bool("FORCE_HTTPS", False)
+    HSTS_MAX_AGE = env_int("HSTS_MAX_AGE", 365 * 86400)
 
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
     CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 300)
@@ -205,6 +208,7 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     REQUIRED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JWT_SECRET_KEY")
+    FORCE_HTTPS = env_bool("FORCE_HTTPS", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "RedisCache")
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")

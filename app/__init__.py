@@ -28,6 +28,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     configure_logging(app)
     register_error_tracking(app)
     register_metrics(app)
+    register_transport_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_socket_handlers(app)
@@ -59,6 +60,13 @@ def register_metrics(app: Flask) -> None:
     from app.core.metrics import register_request_metrics
 
     register_request_metrics(app)
+
+
+def register_transport_security(app: Flask) -> None:
+    """HTTPS redirect (FORCE_HTTPS), HSTS and security headers (app/core/transport_security.py)."""
+    from app.core.transport_security import register_transport_security as register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:
