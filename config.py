@@ -71,6 +71,9 @@ class Config:
     RATELIMIT_REGISTER_PER_IP = os.environ.get("RATELIMIT_REGISTER_PER_IP", "20 per hour")
     RATELIMIT_PASSWORD_FORGOT_PER_IP = os.environ.get("RATELIMIT_PASSWORD_FORGOT_PER_IP", "5 per hour")
     TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+    # Plain HTTP is redirected to HTTPS (by the trusted proxy's X-Forwarded-Proto); on in staging/production.
+    FORCE_HTTPS = env_bool("FORCE_HTTPS", False)
+    HSTS_MAX_AGE = env_int("HSTS_MAX_AGE", 365 * 86400)
 
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
     CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 300)
@@ -105,6 +108,11 @@ class Config:
     HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 30)
     HEARTBEAT_MAX_AGE = env_int("HEARTBEAT_MAX_AGE", 300)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Operations (issue 20): a bearer token guarding /metrics (empty: open, for a private network only).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    SENTRY_DSN = os.environ.get("SENTRY_DSN", "")  # empty: no error tracking
+    SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
+    SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
 
     # Calendar. Keys: comma-separated Fernet keys, the first encrypts, all decrypt (rotate by prepending);
     # empty derives one from SECRET_KEY (development only).
@@ -240,6 +248,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     MAIL_BACKEND = "smtp"
+    SENTRY_DSN = ""  # tests that track errors point it at their own local ingest server
     CELERY = {**Config.CELERY, "broker_url": REDIS_URL}
 
 
@@ -248,6 +257,7 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     REQUIRED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "JWT_SECRET_KEY")
+    FORCE_HTTPS = env_bool("FORCE_HTTPS", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "RedisCache")
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")

@@ -26,6 +26,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     configure_logging(app)
+    register_error_tracking(app)
+    register_metrics(app)
+    register_transport_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_socket_handlers(app)
@@ -43,6 +46,27 @@ def configure_logging(app: Flask) -> None:
 
     configure(app.config["LOG_LEVEL"])
     register_request_logging(app)
+
+
+def register_error_tracking(app: Flask) -> None:
+    """Sentry, scrubbed, when SENTRY_DSN is set (app/core/sentry.py)."""
+    from app.core.sentry import init_sentry
+
+    init_sentry(app)
+
+
+def register_metrics(app: Flask) -> None:
+    """Prometheus instruments on every request (served by `/metrics`, app/ops)."""
+    from app.core.metrics import register_request_metrics
+
+    register_request_metrics(app)
+
+
+def register_transport_security(app: Flask) -> None:
+    """HTTPS redirect (FORCE_HTTPS), HSTS and security headers (app/core/transport_security.py)."""
+    from app.core.transport_security import register_transport_security as register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -11,6 +11,7 @@ export DATABASE_URL="${BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/
 export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/11}"
 export SECRET_KEY=bench-secret JWT_SECRET_KEY=bench-jwt-secret-of-at-least-32-bytes
 export RATELIMIT_ENABLED=false LOG_LEVEL="${LOG_LEVEL:-WARNING}"
+export FORCE_HTTPS=false  # the bench talks plain HTTP on loopback, with no TLS-terminating proxy in front
 
 need_wrk() { command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }; }
 ensure_db() { # name

@@ -174,3 +174,11 @@ def run(now: datetime | None = None, batch: int | None = None) -> dict[str, int]
     if claimed:
         log.info("reminders run: %s", result)
     return result
+
+
+def oldest_due_fire_at(now: datetime | None = None) -> datetime | None:
+    """The due time of the oldest reminder still waiting to be sent (for the lag metric), or None."""
+    now = now or utcnow()
+    return db.session.execute(
+        select(sa.func.min(ReminderSchedule.fire_at)).where(ReminderSchedule.fire_at <= now)
+    ).scalar_one()

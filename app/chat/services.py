@@ -314,3 +314,15 @@ def digest_text(by_sender: dict[int, int], names: dict[int, str]) -> tuple[str, 
         title += f" and {others} other{'s' if others > 1 else ''}"
     body = ", ".join(f"{names.get(sender, 'someone')} ({n})" for sender, n in ranked)
     return title, body
+
+
+def oldest_digest_due_at(now: datetime | None = None) -> datetime | None:
+    """When the oldest message waiting for the unread digest became due for it (for the lag metric), or None."""
+    now = now or utcnow()
+    after = timedelta(seconds=current_app.config["UNREAD_NOTIFY_AFTER"])
+    oldest = db.session.execute(
+        select(sa.func.min(Message.created_at)).where(
+            Message.read_at.is_(None), Message.notified_at.is_(None), Message.created_at <= now - after
+        )
+    ).scalar_one()
+    return oldest + after if oldest is not None else None

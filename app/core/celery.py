@@ -1,14 +1,29 @@
-"""Celery bound to the Flask app: every task runs in the app context and closes its unit of work."""
+"""Celery bound to the Flask app: every task runs in the app context and closes its unit of work.
+
+A job published while a request (or another job) runs carries its request id in the `request_id` message
+header; the job runs under that id, so its log lines, and the jobs it publishes in turn, share it.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from datetime import timedelta
+from typing import Any
 
 from celery import Celery, Task
-from flask import Flask
+from celery.exceptions import Retry
+from celery.signals import before_task_publish
+from flask import Flask, g
 
+from app.core import metrics
+from app.core.logging import current_request_id, new_request_id
+from app.core.redis import redis_client
 from app.extensions import db
+
+log = logging.getLogger("spotter.jobs")
+REQUEST_ID_HEADER = "request_id"
 
 TASK_MODULES = [
     "app.core.mail",
@@ -26,13 +41,22 @@ def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
             with app.app_context():
+                g.request_id = self.request.get(REQUEST_ID_HEADER) or new_request_id()
+                started, outcome = time.perf_counter(), "failure"
                 try:
                     result = self.run(*args, **kwargs)
                     db.session.commit()
+                    outcome = "success"
                     return result
+                except Retry:
+                    db.session.rollback()
+                    outcome = "retry"
+                    raise
                 except Exception:
                     db.session.rollback()
                     raise
+                finally:
+                    _finished(self.name, outcome, time.perf_counter() - started)
 
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         folder = app.config["CELERY"].get("broker_transport_options", {}).get(key)
@@ -45,6 +69,20 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _finished(task: str, outcome: str, seconds: float) -> None:
+    """Count the job (metrics through Redis) and log one line for it, under its request id."""
+    metrics.record_job(redis_client(), task, outcome, seconds)
+    log.info("job", extra={"task": task, "outcome": outcome, "duration_ms": round(seconds * 1000, 2)})
+
+
+@before_task_publish.connect(weak=False, dispatch_uid="spotter-request-id")
+def stamp_request_id(headers: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+    """Put the current request's (or job's) id into the message headers of a job it publishes."""
+    request_id = current_request_id()
+    if request_id and headers is not None:
+        headers.setdefault(REQUEST_ID_HEADER, request_id)
 
 
 def beat_schedule(app: Flask) -> dict:

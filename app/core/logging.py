@@ -1,4 +1,4 @@
-"""JSON log lines and the X-Request-ID every response carries."""
+"""JSON log lines and the X-Request-ID every response carries (and the Celery jobs a request publishes)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import sys
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_app_context, request
 from pythonjsonlogger.json import JsonFormatter
 
 from app.core.auth import current_identity
@@ -21,11 +21,14 @@ class RequestContextFilter(logging.Filter):
     """Stamp each record with the current request id (when there is one)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from flask import has_request_context
-
         if not hasattr(record, "request_id"):
-            record.request_id = g.get("request_id") if has_request_context() else None
+            record.request_id = current_request_id()
         return True
+
+
+def current_request_id() -> str | None:
+    """The id of the request, or Celery job, this code runs for (None outside both)."""
+    return g.get("request_id") if has_app_context() else None
 
 
 def configure_logging(level: str) -> None:

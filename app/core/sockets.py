@@ -19,6 +19,7 @@ from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import MapAdapter
 
+from app.core import metrics
 from app.core.api import json_type_errors, refusal
 from app.core.auth import login_revoked
 from app.core.db import after_commit, read_without_transaction
@@ -261,6 +262,11 @@ def _wrap(declared: _Declared) -> Callable[..., dict]:
 
     @wraps(fn)
     def handler(data: Any = None, *_ignored: Any) -> dict:
+        ack = _handle(data)
+        metrics.socket_event(declared.event, "ok" if ack.get("ok") else str(ack["error"]["code"]))
+        return ack
+
+    def _handle(data: Any) -> dict:
         try:
             claims = _unrevoked_claims()
             payload = _validated(schema, data)
@@ -359,6 +365,13 @@ def _on_connect(auth: Any = None) -> None:
     session[SESSION_USER_ID] = user.id
     session[SESSION_CLAIMS] = {"sub": payload["sub"], "sid": payload.get("sid")}
     join_room(user_room(user.id))
+    metrics.socket_connected()
+
+
+def _on_disconnect(*_reason: Any) -> None:
+    """Count the end of an authenticated connection (a refused one was never counted)."""
+    if session.get(SESSION_USER_ID) is not None:
+        metrics.socket_disconnected()
 
 
 def socket_user_id() -> int | None:
@@ -384,6 +397,7 @@ def _on_unknown_event(event: str, *_args: Any) -> dict:
 def register_handlers(app: Flask) -> None:
     """Bind the connect handler, every declared domain handler and the unknown-event answer."""
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
+    socketio.on_event("disconnect", _on_disconnect, namespace=NAMESPACE)
     socketio.on_event("*", _on_unknown_event, namespace=NAMESPACE)
     for declared in _registry:
         socketio.on_event(declared.event, _wrap(declared), namespace=NAMESPACE)

@@ -1,12 +1,14 @@
-"""Health, readiness and the locally served Swagger UI assets."""
+"""Health, readiness, Prometheus metrics and the locally served Swagger UI assets."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Blueprint, jsonify, send_from_directory
+from flask import Blueprint, Response, jsonify, send_from_directory
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from app.ops import metrics as ops_metrics
 from app.ops import services
 
 bp = Blueprint("ops", __name__)
@@ -33,3 +35,10 @@ def readyz():
 def swagger_assets(filename: str):
     """Serve Swagger UI from the installed package, so the docs work offline."""
     return send_from_directory(SWAGGER_UI_DIR, filename, max_age=86400)
+
+
+@bp.get("/metrics")
+def prometheus_metrics():
+    """Prometheus metrics of this process, the workers' jobs, queues and lags (METRICS_TOKEN when set)."""
+    ops_metrics.check_token()
+    return Response(ops_metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
