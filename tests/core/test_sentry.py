@@ -62,7 +62,7 @@ class Ingest:
 def ingest():
     server = Ingest()
     yield server
-    sentry_sdk.init()  # no DSN: the SDK is off again for every other test
+    sentry_sdk.init(auto_enabling_integrations=False)  # no DSN: the SDK is off again for every other test
     server.server.shutdown()
 
 
@@ -142,3 +142,10 @@ def test_free_text_loses_decimals_and_constraint_details_but_keeps_ids():
     value = scrub_event(event)["exception"]["values"][0]["value"]
     assert value == f"Key (email)=({FILTERED}) exists; user 42 at {FILTERED}"
     assert event["logentry"] == {"message": "weight %s", "formatted": f"weight {FILTERED}"}
+
+
+def test_only_the_named_integrations_are_on(tracked_app):
+    """The auto-enabled SQLAlchemy hook fails every statement run on a raw DBAPI connection: it must stay off."""
+    enabled = set(sentry_sdk.get_client().integrations)
+    assert {"flask", "celery"} <= enabled
+    assert "sqlalchemy" not in enabled
