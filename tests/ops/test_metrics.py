@@ -51,8 +51,8 @@ def test_requests_are_labelled_by_route_template_so_raw_paths_add_no_series(clie
     after = scrape(client)
     assert set(after) == set(before)  # 500 paths, the same series
     routes = {dict(labels)["route"] for (name, labels) in after if name == "spotter_http_requests_total"}
-    assert "/api/users/<user_id>" in routes and not any(route.startswith("/api/users/1") for route in routes)
-    name, route = "spotter_http_requests_total", "/api/users/<user_id>"
+    assert "/api/users/<user_ref:user_id>" in routes and not any(route.startswith("/api/users/1") for route in routes)
+    name, route = "spotter_http_requests_total", "/api/users/<user_ref:user_id>"
     assert total(after, name, route=route) - total(before, name, route=route) == 500
     name = "spotter_http_request_duration_seconds_count"
     assert total(after, name, route=route) - total(before, name, route=route) == 500
