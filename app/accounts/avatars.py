@@ -130,7 +130,8 @@ def make_variants(user_id: int, upload_key: str) -> str:
     no longer the pending one (replaced, removed, or already done by an earlier run) only deletes that upload.
     """
     store = get_storage()
-    user = db.session.execute(select(User).where(User.id == user_id).with_for_update()).scalar_one_or_none()
+    locked = select(User).where(User.id == user_id).with_for_update(of=User).execution_options(populate_existing=True)
+    user = db.session.execute(locked).scalar_one_or_none()
     if user is None or user.profile_image_upload_key != upload_key:
         store.delete(upload_key)
         return "stale"
