@@ -103,6 +103,7 @@ def render_variants(data: bytes) -> dict[int, bytes]:
         if source.width * source.height > current_app.config["AVATAR_MAX_PIXELS"]:
             raise ValueError("too many pixels")
         source.seek(0)
+        source.draft("RGB", (SIZES[0], SIZES[0]))  # a JPEG decodes at the smallest scale still >= 512 px a side
         icc_profile = source.info.get("icc_profile")
         image = ImageOps.exif_transpose(source)
         image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info else "RGB")

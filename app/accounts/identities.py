@@ -73,7 +73,7 @@ def sign_in(claims: oauth.ProviderIdentity) -> tuple[User, bool]:
         raise Invalid("The provider shared no email address; sign up with your email instead.", field="id_token")
     existing = services.find_user_by_email(claims.email)
     if existing is not None:
-        if not may_link_by_email(claims, existing):
+        if not may_link_by_email(claims, existing) or _identity_of(existing, provider) is not None:
             raise Conflict(
                 f"An account with this email already exists. Sign in with your password, then link "
                 f"{provider.value.capitalize()} from your account (POST /api/users/me/identities)."

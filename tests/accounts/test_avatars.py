@@ -91,10 +91,11 @@ def _assert_no_metadata(data: bytes) -> None:
     assert b"Exif" not in data and b"SpyCam" not in data and b"GPS" not in data
 
 
-def test_upload_then_the_job_makes_clean_oriented_variants(storage, client, make_user, login):
+@pytest.mark.parametrize("dimensions", [(600, 400), (2400, 1600)])  # the larger one is decoded at a reduced scale
+def test_upload_then_the_job_makes_clean_oriented_variants(storage, client, make_user, login, dimensions):
     user = make_user()
     headers = login(user)
-    response = _put(client, "me", photo_jpeg(), headers)
+    response = _put(client, "me", photo_jpeg(*dimensions), headers)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["profile_image"] == {"status": "processing", "url": None, "thumb_url": None}
     [upload_key] = _stored(storage, user.id)

@@ -269,6 +269,15 @@ def test_pre_hijacking_an_unverified_password_account_does_not_capture_the_victi
     assert attacker_account.email_verified is False
 
 
+def test_a_second_google_account_with_the_same_email_does_not_join(client, providers, make_user):
+    user = make_user(email="ann@example.com")
+    _verified(user)
+    assert client.post("/api/oauth/google", json={"id_token": _google(providers)}).status_code == 200
+    other = client.post("/api/oauth/google", json={"id_token": _google(providers, sub="g-other")})
+    assert other.status_code == 409
+    assert [i.subject for i in _identities()] == ["g-1"]
+
+
 def test_an_unverified_provider_email_does_not_join_a_verified_account(client, providers, make_user):
     _verified(make_user(email="ann@example.com"))
     token = providers.sign("google", providers.claims("google", "g-1", "ann@example.com", email_verified=False))
