@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts import policy
 from app.accounts.models import Identity, User
 from app.core import oauth
 from app.extensions import db
@@ -406,3 +407,24 @@ def test_unlinking_the_last_way_to_sign_in_is_409(client, providers):
     assert client.delete("/api/users/me/identities/google", headers=headers).status_code == 204
     assert client.delete("/api/users/me/identities/apple", headers=headers).status_code == 409
     assert [i.provider.value for i in _identities(created["user"]["id"])] == ["apple"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "provider_verified", "account_verified", "joins"),
+    [
+        ("google", True, True, True),
+        ("apple", True, True, True),
+        ("google", True, False, False),
+        ("google", False, True, False),
+        ("facebook", True, True, False),
+    ],
+)
+def test_the_link_by_email_rule(provider, provider_verified, account_verified, joins):
+    account = User(email="a@example.com", username="a", email_verified=account_verified)
+    assert policy.may_link_by_email(provider, provider_verified, account) is joins
+
+
+def test_the_last_way_to_sign_in_rule():
+    assert policy.may_unlink(has_password=True, other_identities=0)
+    assert policy.may_unlink(has_password=False, other_identities=1)
+    assert not policy.may_unlink(has_password=False, other_identities=0)
