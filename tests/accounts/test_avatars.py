@@ -100,6 +100,8 @@ def test_upload_then_the_job_makes_clean_oriented_variants(storage, client, make
     assert response.get_json()["profile_image"] == {"status": "processing", "url": None, "thumb_url": None}
     [upload_key] = _stored(storage, user.id)
     assert "upload-" in upload_key
+    if isinstance(storage, LocalStorage):  # the upload, metadata and all, is never served
+        assert client.get(storage.url(upload_key)).status_code == 404
 
     assert _process(user.id) == "ready"
     image = client.get("/api/users/me", headers=headers).get_json()["profile_image"]
