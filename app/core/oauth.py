@@ -79,15 +79,6 @@ def id_token_settings(provider: str, config: dict) -> IdTokenSettings:
     return settings
 
 
-def is_configured(provider: str, config: dict) -> bool:
-    """Tell whether a provider has client ids configured."""
-    try:
-        id_token_settings(provider, config)
-    except NotConfigured:
-        return False
-    return True
-
-
 def key_set(url: str) -> jwt.PyJWKClient:
     """Return this process's key client for a JWKS URL (one per URL, kept for the app's life)."""
     clients: dict[str, jwt.PyJWKClient] = current_app.extensions.setdefault("oauth_key_sets", {})
