@@ -237,3 +237,79 @@ def sql_statements():
         yield seen
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+# ---- identity: the sign-in providers' stand-in and object storage (a moto S3 server or a temporary folder)
+
+
+@pytest.fixture(scope="session")
+def provider_keys():
+    """One RSA signing key per provider, made for this test run."""
+    from tests.stand_ins import new_rsa_key
+
+    return {provider: new_rsa_key() for provider in ("google", "apple", "facebook")}
+
+
+@pytest.fixture
+def providers(app, provider_keys):
+    """Google, Apple and Facebook stood in for by a local HTTP server; the app's provider settings point at it."""
+    from tests.stand_ins import ProviderStandIn
+
+    stand_in = ProviderStandIn(dict(provider_keys)).start()
+    saved = {key: app.config[key] for key in stand_in.config()}
+    app.config.update(stand_in.config())
+    app.extensions.pop("oauth_key_sets", None)
+    try:
+        yield stand_in
+    finally:
+        app.config.update(saved)
+        app.extensions.pop("oauth_key_sets", None)
+        stand_in.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """A real S3 API (moto's server mode) on loopback, for the whole run."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+STORAGE_KEYS = ("STORAGE_BACKEND", "STORAGE_LOCAL_PATH", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION")
+STORAGE_KEYS += ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "STORAGE_PUBLIC_URL")
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request, app, tmp_path):
+    """The app's storage on each backend: a temporary folder, then a fresh bucket on the moto server."""
+    from app.core.storage import storage_from_config
+
+    saved = {key: app.config[key] for key in STORAGE_KEYS}
+    if request.param == "local":
+        app.config.update(STORAGE_BACKEND="local", STORAGE_LOCAL_PATH=str(tmp_path / "media"))
+    else:
+        import uuid
+
+        endpoint = request.getfixturevalue("moto_server")
+        app.config.update(
+            STORAGE_BACKEND="s3",
+            S3_BUCKET=f"spotter-{uuid.uuid4().hex[:12]}",
+            S3_ENDPOINT_URL=endpoint,
+            S3_REGION="us-east-1",
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            STORAGE_PUBLIC_URL="",
+        )
+    store = storage_from_config(app.config)
+    if request.param == "s3":
+        store.client.create_bucket(Bucket=app.config["S3_BUCKET"])
+    app.extensions["storage"] = store
+    try:
+        yield store
+    finally:
+        app.extensions.pop("storage", None)
+        app.config.update(saved)

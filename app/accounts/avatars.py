@@ -103,6 +103,7 @@ def render_variants(data: bytes) -> dict[int, bytes]:
         if source.width * source.height > current_app.config["AVATAR_MAX_PIXELS"]:
             raise ValueError("too many pixels")
         source.seek(0)
+        source.draft("RGB", (SIZES[0], SIZES[0]))  # a JPEG decodes at the smallest scale still >= 512 px a side
         icc_profile = source.info.get("icc_profile")
         image = ImageOps.exif_transpose(source)
         image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info else "RGB")
@@ -130,7 +131,8 @@ def make_variants(user_id: int, upload_key: str) -> str:
     no longer the pending one (replaced, removed, or already done by an earlier run) only deletes that upload.
     """
     store = get_storage()
-    user = db.session.execute(select(User).where(User.id == user_id).with_for_update()).scalar_one_or_none()
+    locked = select(User).where(User.id == user_id).with_for_update(of=User).execution_options(populate_existing=True)
+    user = db.session.execute(locked).scalar_one_or_none()
     if user is None or user.profile_image_upload_key != upload_key:
         store.delete(upload_key)
         return "stale"

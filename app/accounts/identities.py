@@ -15,7 +15,7 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from app.accounts import services
+from app.accounts import policy, services
 from app.accounts.models import Identity, OAuthProvider, User
 from app.core import oauth
 from app.core.db import utcnow
@@ -73,7 +73,10 @@ def sign_in(claims: oauth.ProviderIdentity) -> tuple[User, bool]:
         raise Invalid("The provider shared no email address; sign up with your email instead.", field="id_token")
     existing = services.find_user_by_email(claims.email)
     if existing is not None:
-        if not may_link_by_email(claims, existing):
+        if (
+            not policy.may_link_by_email(claims.provider, claims.email_verified, existing)
+            or _identity_of(existing, provider) is not None
+        ):
             raise Conflict(
                 f"An account with this email already exists. Sign in with your password, then link "
                 f"{provider.value.capitalize()} from your account (POST /api/users/me/identities)."
@@ -85,11 +88,6 @@ def sign_in(claims: oauth.ProviderIdentity) -> tuple[User, bool]:
         services.send_email_verification(user)
     _add_identity(user, claims)
     return user, True
-
-
-def may_link_by_email(claims: oauth.ProviderIdentity, user: User) -> bool:
-    """A new identity joins an account by email only when the provider and the account both verified it."""
-    return claims.provider != OAuthProvider.FACEBOOK and claims.email_verified and user.email_verified
 
 
 def unique_username(claims: oauth.ProviderIdentity) -> str:
@@ -147,7 +145,7 @@ def unlink(user: User, provider: OAuthProvider) -> None:
     others = db.session.scalar(
         select(sa.func.count()).select_from(Identity).where(Identity.user_id == user.id, Identity.id != identity.id)
     )
-    if user.password_hash is None and not others:
+    if not policy.may_unlink(user.password_hash is not None, others or 0):
         raise Conflict("This is your last way to sign in; set a password or link another provider first.")
     db.session.delete(identity)
     db.session.flush()

@@ -92,7 +92,7 @@ class User(TimestampMixin, db.Model):
             return None
         store = storage.get_storage()
         return {
-            "status": self.profile_image_status.value,
+            "status": self.profile_image_status,
             "url": store.url(self.profile_image_key) if self.profile_image_key else None,
             "thumb_url": store.url(self.profile_image_thumb_key) if self.profile_image_thumb_key else None,
         }

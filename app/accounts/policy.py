@@ -20,6 +20,17 @@ def can_change_role(actor: User) -> bool:
     return is_owner(actor)
 
 
+def may_link_by_email(provider: str, provider_verified_email: bool, user: User) -> bool:
+    """A new sign-in identity joins an account by email only when its provider (never Facebook) and the account
+    both verified that address: anything less lets whoever registered the address first capture the other."""
+    return provider != "facebook" and provider_verified_email and user.email_verified
+
+
+def may_unlink(has_password: bool, other_identities: int) -> bool:
+    """An identity may be unlinked unless it is the last way to sign in."""
+    return has_password or other_identities > 0
+
+
 def is_party(actor: User, relationship: CoachingRelationship) -> bool:
     """Tell whether the actor is the trainer or the client of a relationship."""
     return actor.id in (relationship.trainer_id, relationship.client_id)

@@ -69,6 +69,12 @@ class TooManyRequests(AppError):
     code = 429
 
 
+class NotConfigured(AppError):
+    """A feature that needs an outside service this server has not been configured for."""
+
+    code = 501
+
+
 def error_body(code: int, message: str | None = None, errors: dict | None = None) -> dict:
     """Build API.md's error JSON for a status code."""
     status = HTTPStatus(code)

@@ -19,7 +19,7 @@ import jwt
 import requests
 from flask import current_app
 
-from app.core.errors import AppError, Unauthorized
+from app.core.errors import NotConfigured, Unauthorized
 from app.core.redis import redis_client
 from app.core.security import new_token, token_digest
 from app.extensions import cache
@@ -31,12 +31,6 @@ REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 
 class OAuthError(Unauthorized):
     """The provider's token did not verify."""
-
-
-class NotConfigured(AppError):
-    """Sign-in with this provider is not set up on this server."""
-
-    code = 501
 
 
 @dataclass(frozen=True)
@@ -83,15 +77,6 @@ def id_token_settings(provider: str, config: dict) -> IdTokenSettings:
     if not settings.audiences:
         raise NotConfigured(f"Sign-in with {provider.capitalize()} is not configured on this server.")
     return settings
-
-
-def is_configured(provider: str, config: dict) -> bool:
-    """Tell whether a provider has client ids configured."""
-    try:
-        id_token_settings(provider, config)
-    except NotConfigured:
-        return False
-    return True
 
 
 def key_set(url: str) -> jwt.PyJWKClient:

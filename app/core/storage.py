@@ -241,7 +241,7 @@ media_blueprint = Blueprint("media", __name__)
 
 @media_blueprint.get("/media/<path:key>")
 def serve_media(key: str):
-    """Serve an object of the local backend with long cache headers (its keys are content-addressed)."""
+    """Serve an object of the local backend whose key names its type, with long cache headers (content-addressed)."""
     store = get_storage()
     if not isinstance(store, LocalStorage):
         abort(404)
@@ -249,9 +249,9 @@ def serve_media(key: str):
         path = store.path(key)
     except StorageError:
         abort(404)
-    if not path.is_file():
+    mimetype = mimetypes.guess_type(path.name)[0]
+    if mimetype is None or not path.is_file():  # objects without a typed name (temporary uploads) stay private
         abort(404)
-    mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     response = send_file(path, mimetype=mimetype, max_age=31536000, conditional=True)
     response.headers["Cache-Control"] = IMMUTABLE
     response.headers["X-Content-Type-Options"] = "nosniff"
