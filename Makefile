@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format testdb migrate bench clean
+.PHONY: run test lint format testdb migrate bench clean fuzz
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -35,6 +35,12 @@ run: $(VENV)/.local-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m tests.setup_db
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## fuzz: schemathesis against the live app, long (FUZZ_EXAMPLES per operation and mode; the suite runs 3)
+FUZZ_EXAMPLES ?= 200
+fuzz: $(VENV)/.dev-installed
+	$(BIN)/python -m tests.setup_db
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_openapi_fuzz.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
