@@ -80,6 +80,9 @@ class Config:
     ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 19 * 1024)
     ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)
 
+    # Where clients reach this deployment: public URLs (the calendar feed's) are built from it, never from the
+    # request's Host header, which a caller controls.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/")
     PASSWORD_RESET_TTL = timedelta(seconds=env_int("PASSWORD_RESET_TTL", 3600))
     PASSWORD_RESET_URL = os.environ.get("PASSWORD_RESET_URL", "http://localhost:5000/reset-password?token={token}")
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
@@ -190,6 +193,7 @@ class TestingConfig(Config):
     SOCKETIO_CHANNEL = os.environ.get("TEST_SOCKETIO_CHANNEL", "spotter-test")
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    PUBLIC_BASE_URL = "http://localhost"
     MAIL_BACKEND = "smtp"
     CELERY = {**Config.CELERY, "broker_url": REDIS_URL}
 
