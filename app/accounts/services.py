@@ -348,6 +348,15 @@ def is_active_client(trainer_id: int, client_id: int) -> bool:
     return db.session.execute(stmt).first() is not None
 
 
+def coaching_ended_since(trainer_id: Any, client_id: Any, moment: Any) -> sa.Exists:
+    """An EXISTS clause: a coaching of this pair ended at or after `moment` (columns or values alike)."""
+    return sa.exists().where(
+        CoachingRelationship.trainer_id == trainer_id,
+        CoachingRelationship.client_id == client_id,
+        CoachingRelationship.ended_at >= moment,
+    )
+
+
 def active_client_ids(trainer_id: int) -> sa.Select:
     """Select the ids of a trainer's active clients (for use as a subquery)."""
     return select(CoachingRelationship.client_id).where(
