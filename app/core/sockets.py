@@ -86,6 +86,25 @@ class SocketAwareFlask(Flask):
         return super().create_url_adapter(request)
 
 
+UNDECODABLE_EVENT = "spotter:undecodable"  # what an event packet the server cannot decode becomes
+
+
+class AnsweredPacket(socketio_lib.packet.Packet):
+    """Socket.IO packets (the server's `serializer`), where an event whose payload cannot be decoded (nested
+    deeper than the decoder's limit, or not JSON) becomes the `UNDECODABLE_EVENT`, which is answered with a 400
+    ack like any other refused event, instead of an exception python-socketio logs and nobody answers."""
+
+    def decode(self, encoded_packet: Any) -> int:
+        """Decode a packet; an event whose payload cannot be read keeps its ack id and names UNDECODABLE_EVENT."""
+        try:
+            return super().decode(encoded_packet)
+        except ValueError:
+            if self.packet_type != socketio_lib.packet.EVENT:
+                raise
+            self.data = [UNDECODABLE_EVENT]
+            return 0
+
+
 def client_manager(message_queue: str | None, channel: str) -> socketio_lib.RedisManager | None:
     """The queue that joins the web processes: for Redis, one whose publishes share one connection.
 
@@ -343,9 +362,15 @@ def _on_unknown_event(event: str, *_args: Any) -> dict:
     return error_ack(404, f"Unknown event {event!r}.")
 
 
+def _on_undecodable_event(*_args: Any) -> dict:
+    """An event whose payload could not be decoded (`AnsweredPacket`): a 400 ack; the connection stays."""
+    return error_ack(400, "The event's payload is not JSON this server reads (malformed, or nested too deeply).")
+
+
 def register_handlers(app: Flask) -> None:
-    """Bind the connect handler, every declared domain handler and the unknown-event answer."""
+    """Bind the connect handler, every declared domain handler and the unknown- and undecodable-event answers."""
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
     socketio.on_event("*", _on_unknown_event, namespace=NAMESPACE)
+    socketio.on_event(UNDECODABLE_EVENT, _on_undecodable_event, namespace=NAMESPACE)
     for declared in _registry:
         socketio.on_event(declared.event, _wrap(declared), namespace=NAMESPACE)
