@@ -115,6 +115,10 @@ class Config:
     CALENDAR_SYNC_MAX_RETRIES = env_int("CALENDAR_SYNC_MAX_RETRIES", 8)
     CALENDAR_SYNC_BACKOFF_SECONDS = env_int("CALENDAR_SYNC_BACKOFF_SECONDS", 30)
     CALENDAR_SYNC_TIMEOUT = env_int("CALENDAR_SYNC_TIMEOUT", 15)
+    # URLs users give (CalDAV servers, Web Push endpoints) may reach only public addresses on these ports,
+    # plus these networks (CIDRs, e.g. a self-hosted CalDAV server's 10.0.0.0/8): app/core/outbound.py.
+    OUTBOUND_ALLOWED_PORTS = os.environ.get("OUTBOUND_ALLOWED_PORTS", "80,443")
+    OUTBOUND_ALLOWED_NETWORKS = os.environ.get("OUTBOUND_ALLOWED_NETWORKS", "")
     GOOGLE_OAUTH_TOKEN_URL = os.environ.get("GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token")
     GOOGLE_CALENDAR_API_URL = os.environ.get("GOOGLE_CALENDAR_API_URL", "https://www.googleapis.com/calendar/v3")
     GOOGLE_CALENDAR_CLIENT_ID = os.environ.get("GOOGLE_CALENDAR_CLIENT_ID") or os.environ.get("GOOGLE_CLIENT_ID", "")
@@ -194,6 +198,9 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     PUBLIC_BASE_URL = "http://localhost"
+    # The tests' CalDAV server (Radicale) and push stand-ins listen on loopback, on free ports.
+    OUTBOUND_ALLOWED_PORTS = "*"
+    OUTBOUND_ALLOWED_NETWORKS = "127.0.0.0/8,::1/128"
     MAIL_BACKEND = "smtp"
     CELERY = {**Config.CELERY, "broker_url": REDIS_URL}
 
