@@ -10,6 +10,7 @@ from functools import lru_cache, partial, wraps
 from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
+import redis
 import socketio as socketio_lib
 from flask import Flask, Request, current_app, has_request_context, request, session
 from flask_jwt_extended import decode_token
@@ -21,7 +22,7 @@ from werkzeug.routing import MapAdapter
 from app.core.api import json_type_errors, refusal
 from app.core.auth import login_revoked
 from app.core.db import after_commit, read_without_transaction
-from app.core.errors import AppError, Unauthorized, error_body
+from app.core.errors import AppError, Unauthorized, error_body, service_unavailable
 from app.core.json import UntrustedJSON, check_untrusted
 from app.extensions import db, socketio
 
@@ -266,6 +267,10 @@ def _wrap(declared: _Declared) -> Callable[..., dict]:
         except IntegrityError:
             _end(commit=False)
             return error_ack(409, "The request conflicts with existing data.")
+        except (redis.ConnectionError, redis.TimeoutError):
+            _end(commit=False)
+            unavailable = service_unavailable()
+            return error_ack(unavailable.code, unavailable.message)
         except Exception:
             _end(commit=False)
             log.exception("socket handler %s failed", fn.__name__)
