@@ -153,8 +153,14 @@ class Config:
         "timezone": "UTC",
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,
+        # A job is acknowledged when it is done, not when it is received, and a worker lost mid-job (its
+        # process killed) puts the job back: jobs are idempotent (ARCHITECTURE.md rule 10), a rerun is harmless.
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A job whose whole worker died (SIGKILL, a lost machine) is unacknowledged in Redis: another worker
+        # takes it back after this many seconds. Longer than the longest job and any retry countdown
+        # (calendar.tasks.MAX_BACKOFF_SECONDS), or a job still running or waiting would be run twice.
+        "broker_transport_options": {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)},
     }
 
 
@@ -171,6 +177,7 @@ class DevelopmentConfig(Config):
         **Config.CELERY,
         "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://",
         "broker_transport_options": {
+            **Config.CELERY["broker_transport_options"],
             "data_folder_in": str(INSTANCE_DIR / "broker"),
             "data_folder_out": str(INSTANCE_DIR / "broker"),
             "control_folder": str(INSTANCE_DIR / "broker-control"),

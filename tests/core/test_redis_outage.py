@@ -4,53 +4,14 @@ themselves; a Redis restarted without its data forgets no logout. The web proces
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 import uuid
 
 import pytest
-import redis
 
 from tests.factories import PASSWORD, make_user
-from tests.live import free_port, start_live_server, stop_live_server
-
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server binary")
-
-
-class OwnRedis:
-    """A redis-server without persistence on a free port, to stop and start at will."""
-
-    def __init__(self, directory) -> None:
-        self.port, self.directory = free_port(), directory
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen([*command, "--dir", str(self.directory)], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = OwnRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+from tests.live import start_live_server, stop_live_server
+from tests.redis_server import own_redis_fixture  # noqa: F401 - the own_redis fixture
 
 
 @pytest.fixture
