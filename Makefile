@@ -9,7 +9,7 @@ DOCS_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 INSTANCE := $(or $(INSTANCE_PATH),instance)
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format testdb migrate bench clean system-packages
+.PHONY: run test lint format testdb migrate bench clean system-packages fuzz
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -48,6 +48,12 @@ system-packages:
 test: system-packages $(VENV)/.dev-installed
 	$(BIN)/python -m tests.setup_db
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## fuzz: schemathesis against the live app, long (FUZZ_EXAMPLES per operation and mode; the suite runs 3)
+FUZZ_EXAMPLES ?= 200
+fuzz: $(VENV)/.dev-installed
+	$(BIN)/python -m tests.setup_db
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_openapi_fuzz.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

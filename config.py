@@ -83,6 +83,9 @@ class Config:
     ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 19 * 1024)
     ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 1)
 
+    # Where clients reach this deployment: public URLs (the calendar feed's) are built from it, never from the
+    # request's Host header, which a caller controls.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/")
     PASSWORD_RESET_TTL = timedelta(seconds=env_int("PASSWORD_RESET_TTL", 3600))
     PASSWORD_RESET_URL = os.environ.get("PASSWORD_RESET_URL", "http://localhost:5000/reset-password?token={token}")
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
@@ -125,6 +128,10 @@ class Config:
     CALENDAR_SYNC_MAX_RETRIES = env_int("CALENDAR_SYNC_MAX_RETRIES", 8)
     CALENDAR_SYNC_BACKOFF_SECONDS = env_int("CALENDAR_SYNC_BACKOFF_SECONDS", 30)
     CALENDAR_SYNC_TIMEOUT = env_int("CALENDAR_SYNC_TIMEOUT", 15)
+    # URLs users give (CalDAV servers, Web Push endpoints) may reach only public addresses on these ports,
+    # plus these networks (CIDRs, e.g. a self-hosted CalDAV server's 10.0.0.0/8): app/core/outbound.py.
+    OUTBOUND_ALLOWED_PORTS = os.environ.get("OUTBOUND_ALLOWED_PORTS", "80,443")
+    OUTBOUND_ALLOWED_NETWORKS = os.environ.get("OUTBOUND_ALLOWED_NETWORKS", "")
     GOOGLE_OAUTH_TOKEN_URL = os.environ.get("GOOGLE_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token")
     GOOGLE_CALENDAR_API_URL = os.environ.get("GOOGLE_CALENDAR_API_URL", "https://www.googleapis.com/calendar/v3")
     GOOGLE_CALENDAR_CLIENT_ID = os.environ.get("GOOGLE_CALENDAR_CLIENT_ID") or os.environ.get("GOOGLE_CLIENT_ID", "")
@@ -201,8 +208,14 @@ class Config:
         "timezone": "UTC",
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,
+        # A job is acknowledged when it is done, not when it is received, and a worker lost mid-job (its
+        # process killed) puts the job back: jobs are idempotent (ARCHITECTURE.md rule 10), a rerun is harmless.
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A job whose whole worker died (SIGKILL, a lost machine) is unacknowledged in Redis: another worker
+        # takes it back after this many seconds. Longer than the longest job and any retry countdown
+        # (calendar.tasks.MAX_BACKOFF_SECONDS), or a job still running or waiting would be run twice.
+        "broker_transport_options": {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)},
     }
 
 
@@ -221,6 +234,7 @@ class DevelopmentConfig(Config):
         **Config.CELERY,
         "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "filesystem://",
         "broker_transport_options": {
+            **Config.CELERY["broker_transport_options"],
             "data_folder_in": str(INSTANCE_DIR / "broker"),
             "data_folder_out": str(INSTANCE_DIR / "broker"),
             "control_folder": str(INSTANCE_DIR / "broker-control"),
@@ -247,6 +261,10 @@ class TestingConfig(Config):
     SOCKETIO_CHANNEL = os.environ.get("TEST_SOCKETIO_CHANNEL", "spotter-test")
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
+    PUBLIC_BASE_URL = "http://localhost"
+    # The tests' CalDAV server (Radicale) and push stand-ins listen on loopback, on free ports.
+    OUTBOUND_ALLOWED_PORTS = "*"
+    OUTBOUND_ALLOWED_NETWORKS = "127.0.0.0/8,::1/128"
     MAIL_BACKEND = "smtp"
     SENTRY_DSN = ""  # tests that track errors point it at their own local ingest server
     CELERY = {**Config.CELERY, "broker_url": REDIS_URL}

@@ -113,6 +113,7 @@ def register_extensions(app: Flask) -> None:
         # load events are served in arrival order (the chat bench's p99 halved).
         async_handlers=False,
         json=PacketJSON,
+        serializer=sockets.AnsweredPacket,
     )
 
 

@@ -134,8 +134,8 @@ class SocketRecorder:
 
 # Gunicorn worker arguments: gevent is what the Procfile's web process runs; gthread what `make run` runs.
 WORKERS = {
-    "gevent": ["-k", "gevent", "-w", "1", "--worker-connections", "100"],
-    "gthread": ["-k", "gthread", "-w", "1", "--threads", "16"],
+    "gevent": ["-k", "gunicorn_web.GeventJSONWorker", "-w", "1", "--worker-connections", "100"],
+    "gthread": ["-k", "gunicorn_web.ThreadJSONWorker", "-w", "1", "--threads", "16"],
 }
 
 
@@ -149,6 +149,8 @@ def start_live_server(app, worker: str = "gevent", **extra_env: str) -> LiveServ
         sys.executable,
         "-m",
         "gunicorn",
+        "-c",
+        "gunicorn_web.py",
         *WORKERS[worker],
         "-b",
         f"127.0.0.1:{port}",

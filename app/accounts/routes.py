@@ -35,6 +35,7 @@ def _forgot_limit() -> str:
 class Register(MethodView):
     @blp.doc(**PUBLIC)
     @limiter.limit(_register_limit)
+    @blp.rate_limited()
     @blp.arguments(schemas.RegisterSchema)
     @blp.response(201, schemas.UserSchema)
     def post(self, data):
@@ -46,6 +47,8 @@ class Register(MethodView):
 class Login(MethodView):
     @blp.doc(**PUBLIC)
     @limiter.limit(_login_limit)
+    @blp.rate_limited()
+    @blp.alt_response(401, response="UNAUTHORIZED", description="Wrong email or password.")
     @blp.arguments(schemas.LoginSchema)
     @blp.response(200, schemas.TokenSchema)
     def post(self, data):
@@ -80,6 +83,7 @@ class Logout(MethodView):
 class PasswordForgot(MethodView):
     @blp.doc(**PUBLIC)
     @limiter.limit(_forgot_limit)
+    @blp.rate_limited()
     @blp.arguments(schemas.PasswordForgotSchema)
     @blp.response(202)
     def post(self, data):
@@ -191,8 +195,12 @@ def _int_id(value: str) -> int:
 @blp.route("/users/<user_ref:user_id>")
 class UserById(MethodView):
     @auth_required()
-    @blp.response(200, schemas.UserSchema)
-    @blp.alt_response(200, schema=schemas.PublicUserSchema, description="Public part, for everyone else")
+    @blp.response(
+        200,
+        schemas.UserSchema,
+        description="The whole user for self, Owners and their active trainer; for everyone else the public part "
+        "(`id, username, role, profile_image, profile: {bio}, trainer`), the same shape with the rest left out.",
+    )
     def get(self, user_id):
         """Read a user (`me` for yourself); others see the public part."""
         user = _user_for(user_id)

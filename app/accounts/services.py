@@ -217,17 +217,20 @@ def revocation_key(payload: dict[str, Any]) -> str | None:
 
 
 def is_login_revoked(payload: dict[str, Any]) -> bool:
-    """Tell whether a token's login was revoked: a Redis lookup when Redis is there, else the database.
+    """Tell whether a token's login was revoked (or never existed): Redis's key, then the database's row.
 
     Redis holds a key per revoked login for as long as its access tokens live, written when the login is
-    revoked (`_mark_revoked`); `login_sessions` stays the truth that refresh checks.
+    revoked (`_mark_revoked`), just before the commit; `login_sessions` is the truth. Redis may have lost its
+    keys (a restart without persistence), and a token may name a login that never existed: the row decides.
+    A process asks this once per login while Redis's key tracking runs (`RevocationWatch`), which then
+    reports each later revocation; every time otherwise.
     """
     sid = payload.get("sid")
     if not sid:
         return True
     key = revocation_key(payload)
-    if key is not None:
-        return bool(redis_client().exists(key))
+    if key is not None and redis_client().exists(key):
+        return True
     stmt = select(LoginSession.id).where(
         LoginSession.id == sid, LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow()
     )
@@ -429,6 +432,15 @@ def is_active_client(trainer_id: int, client_id: int) -> bool:
         CoachingRelationship.status == CoachingStatus.ACTIVE,
     )
     return db.session.execute(stmt).first() is not None
+
+
+def coaching_ended_since(trainer_id: Any, client_id: Any, moment: Any) -> sa.Exists:
+    """An EXISTS clause: a coaching of this pair ended at or after `moment` (columns or values alike)."""
+    return sa.exists().where(
+        CoachingRelationship.trainer_id == trainer_id,
+        CoachingRelationship.client_id == client_id,
+        CoachingRelationship.ended_at >= moment,
+    )
 
 
 def active_client_ids(trainer_id: int) -> sa.Select:

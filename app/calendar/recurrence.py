@@ -7,10 +7,12 @@ stays at 07:00 local on both sides of a DST change; each occurrence is then turn
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import marshmallow as ma
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
 from app.core.api import FIRST_DAY, LAST_DAY, check_calendar_range, parse_id
@@ -22,6 +24,9 @@ KNOWN_PARTS = {
     "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST",
 }  # fmt: skip
 MAX_COUNT = 1000
+MAX_PER_DAY = 24  # occurrences a rule may put in one day (BYHOUR x BYMINUTE x BYSECOND values)
+MAX_EXPANDED = 10_000  # occurrences one expansion may produce (a year of the densest rule is 8,784)
+YIELD_EVERY = 512  # occurrences between two pauses that let other greenlets (or threads) run
 MAX_INTERVAL = 366
 MAX_LENGTH = 500
 FIRST_WITHIN = timedelta(days=3660)  # a rule must produce its first occurrence within ten years
@@ -30,6 +35,10 @@ UTC_FORMAT = "%Y%m%dT%H%M%SZ"
 
 class RuleError(ValueError):
     """A recurrence rule that is malformed, pathological, or does not fit the event."""
+
+
+class TooManyOccurrences(ValueError):
+    """An expansion would produce more than MAX_EXPANDED occurrences."""
 
 
 def _parts(rule: str) -> dict[str, str]:
@@ -97,6 +106,11 @@ def normalise(rule: str, start: datetime, tz_name: str) -> str:
         raise RuleError("Give COUNT or UNTIL, not both.")
     _bounded_int(parts, "COUNT", MAX_COUNT)
     _bounded_int(parts, "INTERVAL", MAX_INTERVAL)
+    per_day = 1
+    for key in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+        per_day *= len(parts[key].split(",")) if key in parts else 1
+    if per_day > MAX_PER_DAY:
+        raise RuleError(f"A rule may produce at most {MAX_PER_DAY} occurrences a day (BYHOUR x BYMINUTE x BYSECOND).")
     if "UNTIL" in parts:
         parts["UNTIL"] = _until_utc(parts["UNTIL"], tz_name)
     canonical = _join(parts)
@@ -127,14 +141,67 @@ def series_end(start: datetime, end: datetime, rule: str | None, tz_name: str) -
 def starts_between(
     start: datetime, rule: str | None, tz_name: str, after: datetime, before: datetime
 ) -> list[datetime]:
-    """Return the UTC starts of the occurrences with `after <= start <= before`."""
+    """Return the UTC starts of the occurrences with `after <= start <= before`.
+
+    The rule is walked from the window (`anchored`), not from the series' start, at most MAX_EXPANDED
+    occurrences (else `TooManyOccurrences`), pausing every YIELD_EVERY so the process serves others meanwhile.
+    """
     if not rule:
         return [start] if after <= start <= before else []
     if before < start:
         return []
     tz = zone(tz_name)
-    found = build(rule, start, tz_name).between(after.astimezone(tz), before.astimezone(tz), inc=True)
-    return [occurrence.astimezone(UTC) for occurrence in found]
+    rule, anchor = anchored(rule, start, tz_name, after)
+    found: list[datetime] = []
+    for occurrence in build(rule, anchor, tz_name).xafter(after.astimezone(tz), inc=True):
+        if occurrence > before:
+            break
+        found.append(occurrence.astimezone(UTC))
+        if len(found) > MAX_EXPANDED:
+            raise TooManyOccurrences(f"More than {MAX_EXPANDED} occurrences in the range.")
+        if len(found) % YIELD_EVERY == 0:
+            time_module.sleep(0)  # under gevent (patched) this lets every other greenlet run
+    return found
+
+
+# How dateutil fills in a rule that leaves its days implicit: from the start (RFC 5545 says the same).
+_DAY_PARTS = ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY")
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_STEP = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months", "YEARLY": "years"}
+
+
+def anchored(rule: str, start: datetime, tz_name: str, after: datetime) -> tuple[str, datetime]:
+    """The rule and a start from which it yields the same occurrences from `after` on, within a period of it.
+
+    A rule with UNTIL or no end repeats every INTERVAL periods: moved forward by whole repeats (wall-clock, in
+    the event's zone), with the days it took from its start written out, it produces the same occurrences,
+    and expanding it costs what the window holds rather than the series' whole past. COUNT rules (at most
+    MAX_COUNT occurrences) are counted from their start, as they must be.
+    """
+    parts = _parts(rule)
+    local, later = start.astimezone(zone(tz_name)), after.astimezone(zone(tz_name))
+    if "COUNT" in parts or later <= local:
+        return rule, start
+    freq, interval = parts["FREQ"], int(parts.get("INTERVAL", "1"))
+    if not any(key in parts for key in _DAY_PARTS):
+        if freq == "YEARLY":
+            parts.setdefault("BYMONTH", str(local.month))
+        if freq in ("YEARLY", "MONTHLY"):
+            parts["BYMONTHDAY"] = str(local.day)
+        elif freq == "WEEKLY":
+            parts["BYDAY"] = _WEEKDAYS[local.weekday()]
+    delta = relativedelta(later.replace(tzinfo=None), local.replace(tzinfo=None))
+    elapsed = {
+        "DAILY": (later.date() - local.date()).days,
+        "WEEKLY": (later.date() - local.date()).days // 7,
+        "MONTHLY": delta.years * 12 + delta.months,
+        "YEARLY": delta.years,
+    }[freq]
+    repeats = max(elapsed // interval - 1, 0)  # one repeat short of the window: nothing of it is skipped
+    if repeats == 0:
+        return rule, start
+    moved = local + relativedelta(**{_STEP[freq]: repeats * interval})
+    return _join(parts), moved
 
 
 def overlapping(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app
 from flask.views import MethodView
 
 from app.calendar import ical, schemas
@@ -103,7 +103,7 @@ class FeedToken(MethodView):
     def post(self):
         """Get a secret iCalendar feed URL of your calendar; asking again rotates it (the old URL is a 404)."""
         token = svc.rotate_feed_token(current_user())
-        return {"url": f"{request.host_url.rstrip('/')}/api/calendar/feed/{token}.ics"}
+        return {"url": f"{current_app.config['PUBLIC_BASE_URL']}/api/calendar/feed/{token}.ics"}
 
 
 @blp.route("/calendar/feed/<token>.ics")

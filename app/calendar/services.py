@@ -89,13 +89,16 @@ def list_occurrences(
         Event.start_time <= window_to,
         sa.or_(Event.series_end.is_(None), Event.series_end > window_from),
     )
-    found = [
-        Occurrence(event, occ_start, occ_end)
-        for event in db.session.execute(stmt).scalars()
-        for occ_start, occ_end in recurrence.overlapping(
-            event.start_time, event.end_time, event.rrule, event.timezone, window_from, window_to
-        )
-    ]
+    try:
+        found = [
+            Occurrence(event, occ_start, occ_end)
+            for event in db.session.execute(stmt).scalars()
+            for occ_start, occ_end in recurrence.overlapping(
+                event.start_time, event.end_time, event.rrule, event.timezone, window_from, window_to
+            )
+        ]
+    except recurrence.TooManyOccurrences as error:
+        raise Invalid(f"{error} Ask for a shorter range.", field="to", location="query") from error
     return sorted(found, key=lambda occurrence: (occurrence.occurrence_start, occurrence.event.id))
 
 

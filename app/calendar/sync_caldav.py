@@ -11,6 +11,7 @@ from caldav.lib import error as dav_error
 
 from app.calendar import ical
 from app.calendar.models import Event
+from app.core.outbound import guard
 
 
 class CalDAVError(Exception):
@@ -26,8 +27,8 @@ def _describe(error: Exception) -> CalDAVError:
         return CalDAVError("The CalDAV server refused the username or password.", field="password")
     if isinstance(error, dav_error.NotFoundError):
         return CalDAVError("No calendar at that URL.")
-    if isinstance(error, requests.RequestException):
-        return CalDAVError(f"The CalDAV server could not be reached ({type(error).__name__}).")
+    if isinstance(error, requests.RequestException):  # one message: refused, closed, blocked or timed out alike
+        return CalDAVError("The CalDAV server could not be reached.")
     if isinstance(error, dav_error.DAVError):
         return CalDAVError(f"The CalDAV server answered with an error ({type(error).__name__}: {error}).")
     return CalDAVError(f"CalDAV failed ({type(error).__name__}: {error}).")
@@ -41,6 +42,7 @@ class CalDAVCalendar:
         client = caldav.DAVClient(
             self.url, username=credentials["username"], password=credentials["password"], timeout=timeout
         )
+        guard(client.session)  # the URL is the user's: only public addresses (or allowed networks), every redirect
         self.calendar = client.calendar(url=self.url)
 
     def _call(self, action, *args: Any) -> Any:

@@ -8,7 +8,7 @@ from flask import current_app
 from app.calendar import reminders, sync
 from app.extensions import db
 
-MAX_BACKOFF_SECONDS = 3600
+MAX_BACKOFF_SECONDS = 600  # below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT), see config.py
 
 
 def backoff(retries: int) -> int:

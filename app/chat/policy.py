@@ -43,11 +43,16 @@ def may_message_clause() -> sa.ColumnElement[bool]:
     inquiry = sa.and_(
         Sender.c.role == Role.USER, Receiver.c.role == Role.TRAINER, ReceiverTrainer.c.accepting_clients.is_(True)
     )
-    # A Trainer answering a User who wrote to them (else an inquiry could never be answered).
+    # A Trainer answering a User's open inquiry (else it could never be answered): a message from the User
+    # since their last coaching ended, if they had one. A past client is no inquiry (API.md §5).
     answer = sa.and_(
         Sender.c.role == Role.TRAINER,
         Receiver.c.role == Role.USER,
-        sa.exists().where(Message.sender_id == receiver, Message.receiver_id == sender),
+        sa.exists().where(
+            Message.sender_id == receiver,
+            Message.receiver_id == sender,
+            ~accounts_services.coaching_ended_since(sender, receiver, Message.created_at),
+        ),
     )
     return sa.and_(
         sender != receiver,

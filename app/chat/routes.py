@@ -33,6 +33,7 @@ class Messages(MethodView):
         return svc.history(current_user(), args.pop("peer_id"), **args)
 
     @auth_required()
+    @blp.rate_limited()
     @blp.arguments(schemas.MessageCreateSchema)
     @blp.response(201, schemas.MessageSchema)
     @blp.alt_response(200, schema=schemas.MessageSchema, description="A retry: the message already stored.")

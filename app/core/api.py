@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typing
 from datetime import date, datetime
+from http import HTTPStatus
 
 import flask_smorest
 import marshmallow as ma
+from apispec import APISpec, BasePlugin
 from flask import Request, request
 from flask_smorest.pagination import PaginationParameters
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
@@ -218,6 +220,14 @@ class _FieldMap:
         return loaded
 
 
+PAGINATION_HEADER_DOC = {
+    "description": "Pagination metadata, a JSON object in the header's text: "
+    '`{"total": 42, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 2, '
+    '"previous_page": 1, "next_page": 3}` (the page keys only when the list has items).',
+    "schema": {"type": "string"},
+}
+
+
 class Blueprint(flask_smorest.Blueprint):
     """A domain's blueprint: strict parsing and the API's page sizes."""
 
@@ -227,6 +237,19 @@ class Blueprint(flask_smorest.Blueprint):
     def paginate(self, pager=None, *, page: int = 1, page_size: int = PAGE_SIZE, max_page_size: int = MAX_PAGE_SIZE):
         """Page-number a list: `page` (1-based), `page_size` (default 20, at most 100)."""
         return super().paginate(pager, page=page, page_size=page_size, max_page_size=max_page_size)
+
+    def rate_limited(self) -> typing.Callable:
+        """Document a 429 with `Retry-After` on a rate-limited operation (a decorator)."""
+        return self.alt_response(
+            429,
+            schema=ErrorSchema,
+            description="Rate limited: retry after `Retry-After` seconds.",
+            headers={"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+        )
+
+    def _document_pagination_metadata(self, spec: APISpec, resp_doc: dict) -> None:
+        """Document `X-Pagination` as what it is on the wire: a string holding a JSON object."""
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = PAGINATION_HEADER_DOC
 
     @staticmethod
     def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
@@ -244,8 +267,69 @@ class Blueprint(flask_smorest.Blueprint):
         return metadata
 
 
+# A field's messages: a list of texts, or (for nested objects and lists) the same by key or index.
+FIELD_ERRORS_REF = {"$ref": "#/components/schemas/FieldErrors"}
+FIELD_ERRORS = {
+    "oneOf": [
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/FieldErrors"}},
+    ]
+}
+
+
+class ErrorSchema(ma.Schema):
+    """API.md §0's error body (documentation only: `errors.handle_*` write it)."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    status = ma.fields.String(required=True, metadata={"description": "The status's reason phrase."})
+    message = ma.fields.String(required=True, metadata={"description": "What went wrong, for people."})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(metadata={"allOf": [FIELD_ERRORS_REF]})),
+        metadata={
+            "description": "Validation errors by location (`json`, `query`, `files`) and field: "
+            '`{"json": {"email": ["Not a valid email address."], "items": {"0": {"reps": ["..."]}}}}`.'
+        },
+    )
+
+
+class ErrorResponsesPlugin(BasePlugin):
+    """Document on every operation the errors it can answer (API.md §0), all in the one error shape.
+
+    401/403 where a token is needed, 404 where a path or a body names objects, 400/413 with a body, 409 on
+    writes, 422 with a body or query parameters, 503 everywhere (Redis or the database unreachable).
+    A route adds the rest itself (429 where a rate limit applies, 401 on login).
+    """
+
+    def init_spec(self, spec: APISpec) -> None:
+        """Keep the spec, to reference its response components."""
+        self.spec = spec
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: typing.Any) -> None:
+        """Add the error responses that apply to each operation of a path."""
+        for method, operation in (operations or {}).items():
+            codes = {503}
+            body = "requestBody" in operation
+            if operation.get("security") != []:
+                codes |= {401, 403}
+            if "{" in (path or "") or body:
+                codes.add(404)
+            if body:
+                codes |= {400, 413, 422}
+            if method in ("post", "put", "patch", "delete"):
+                codes.add(409)
+            if any(p.get("in") == "query" for p in operation.get("parameters", []) if isinstance(p, dict)):
+                codes.add(422)
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                if str(code) not in responses and code not in responses:
+                    responses[str(code)] = self.spec.components.get_ref("response", HTTPStatus(code).name)
+
+
 class Api(flask_smorest.Api):
-    """The API: path converters for ids, and documented error responses (see `register_blueprint`)."""
+    """The API: path converters for ids, the error schema and the documented error responses."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def init_app(self, app: typing.Any, *args: typing.Any, **kwargs: typing.Any) -> None:
         """Bind to the app and register the id converters (route and OpenAPI)."""
@@ -253,6 +337,10 @@ class Api(flask_smorest.Api):
         app.url_map.converters["user_ref"] = UserRefConverter
         super().init_app(app, *args, **kwargs)
         self.register_converter(UserRefConverter, user_ref_schema)
+        self.spec.components.schema("FieldErrors", FIELD_ERRORS)
+        plugin = ErrorResponsesPlugin()
+        plugin.init_spec(self.spec)
+        self.spec.plugins.append(plugin)
         app.before_request(refuse_hostile_urls)
 
 

@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import redis
 from flask import Flask, g, jsonify
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -75,6 +76,21 @@ class NotConfigured(AppError):
     code = 501
 
 
+class ServiceUnavailable(AppError):
+    code = 503
+
+
+UNAVAILABLE_RETRY_AFTER = 5  # seconds: Redis reconnects by itself, a client may try again this soon
+
+
+def service_unavailable() -> ServiceUnavailable:
+    """The 503 for a server the API needs (Redis) being unreachable, with `Retry-After`."""
+    return ServiceUnavailable(
+        "A service the API needs is unreachable; try again shortly.",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+    )
+
+
 def error_body(code: int, message: str | None = None, errors: dict | None = None) -> dict:
     """Build API.md's error JSON for a status code."""
     status = HTTPStatus(code)
@@ -129,6 +145,12 @@ def handle_integrity_error(error: IntegrityError):
     return _json_error(409, "The request conflicts with existing data.")
 
 
+def handle_redis_error(error: redis.RedisError):
+    """Redis (revocations, rate limits, cache) unreachable: 503 with `Retry-After`, never a 500."""
+    log.warning("redis unavailable (request id %s): %s", g.get("request_id"), error)
+    return handle_app_error(service_unavailable())
+
+
 def handle_unexpected(error: Exception):
     """Log an unexpected failure with the request id; answer a plain 500."""
     log.exception("unhandled error (request id %s)", g.get("request_id"))
@@ -140,4 +162,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(redis.ConnectionError, handle_redis_error)
+    app.register_error_handler(redis.TimeoutError, handle_redis_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -11,6 +11,7 @@ from functools import lru_cache, partial, wraps
 from typing import TYPE_CHECKING, Any
 
 import marshmallow as ma
+import redis
 import socketio as socketio_lib
 from flask import Flask, Request, current_app, has_request_context, request, session
 from flask_jwt_extended import decode_token
@@ -23,7 +24,7 @@ from app.core import metrics
 from app.core.api import json_type_errors, refusal
 from app.core.auth import login_revoked
 from app.core.db import after_commit, read_without_transaction
-from app.core.errors import AppError, Unauthorized, error_body
+from app.core.errors import AppError, Unauthorized, error_body, service_unavailable
 from app.core.json import UntrustedJSON, check_untrusted
 from app.extensions import db, socketio
 
@@ -86,6 +87,25 @@ class SocketAwareFlask(Flask):
         if request is not None and request.environ.get("PATH_INFO", "").startswith(PATH):
             return None
         return super().create_url_adapter(request)
+
+
+UNDECODABLE_EVENT = "spotter:undecodable"  # what an event packet the server cannot decode becomes
+
+
+class AnsweredPacket(socketio_lib.packet.Packet):
+    """Socket.IO packets (the server's `serializer`), where an event whose payload cannot be decoded (nested
+    deeper than the decoder's limit, or not JSON) becomes the `UNDECODABLE_EVENT`, which is answered with a 400
+    ack like any other refused event, instead of an exception python-socketio logs and nobody answers."""
+
+    def decode(self, encoded_packet: Any) -> int:
+        """Decode a packet; an event whose payload cannot be read keeps its ack id and names UNDECODABLE_EVENT."""
+        try:
+            return super().decode(encoded_packet)
+        except ValueError:
+            if self.packet_type != socketio_lib.packet.EVENT:
+                raise
+            self.data = [UNDECODABLE_EVENT]
+            return 0
 
 
 def client_manager(
@@ -291,6 +311,10 @@ def _wrap(declared: _Declared) -> Callable[..., dict]:
         except IntegrityError:
             _end(commit=False)
             return error_ack(409, "The request conflicts with existing data.")
+        except (redis.ConnectionError, redis.TimeoutError):
+            _end(commit=False)
+            unavailable = service_unavailable()
+            return error_ack(unavailable.code, unavailable.message)
         except Exception:
             _end(commit=False)
             log.exception("socket handler %s failed", fn.__name__)
@@ -394,10 +418,16 @@ def _on_unknown_event(event: str, *_args: Any) -> dict:
     return error_ack(404, f"Unknown event {event!r}.")
 
 
+def _on_undecodable_event(*_args: Any) -> dict:
+    """An event whose payload could not be decoded (`AnsweredPacket`): a 400 ack; the connection stays."""
+    return error_ack(400, "The event's payload is not JSON this server reads (malformed, or nested too deeply).")
+
+
 def register_handlers(app: Flask) -> None:
-    """Bind the connect handler, every declared domain handler and the unknown-event answer."""
+    """Bind the connect handler, every declared domain handler and the unknown- and undecodable-event answers."""
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
     socketio.on_event("disconnect", _on_disconnect, namespace=NAMESPACE)
     socketio.on_event("*", _on_unknown_event, namespace=NAMESPACE)
+    socketio.on_event(UNDECODABLE_EVENT, _on_undecodable_event, namespace=NAMESPACE)
     for declared in _registry:
         socketio.on_event(declared.event, _wrap(declared), namespace=NAMESPACE)

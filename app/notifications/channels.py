@@ -23,6 +23,7 @@ from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
 from app.core import mail
+from app.core.outbound import guard
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ def send_webpush(subscription: str, payload: dict[str, Any]) -> str:
             vapid_claims={"sub": config["VAPID_SUBJECT"]},  # a fresh dict: webpush adds aud and exp to it
             timeout=config["PUSH_TIMEOUT"],
             ttl=24 * 3600,
-            requests_session=_http,
+            requests_session=guard(requests.Session()),  # the endpoint is the user's: SSRF-guarded
         )
     except WebPushException as error:
         status = error.response.status_code if error.response is not None else None

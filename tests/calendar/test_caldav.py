@@ -154,7 +154,9 @@ def test_failure_is_shown_and_retried_with_backoff(app, user, radicale, radicale
     db.session.refresh(connection)
     assert "refused" in connection.last_error and connection.last_error_at is not None
     assert connection.last_synced_at is None
-    assert [tasks.backoff(n) for n in range(4)] == [30, 60, 120, 240] and tasks.backoff(20) == 3600
+    assert [tasks.backoff(n) for n in range(4)] == [30, 60, 120, 240] and tasks.backoff(
+        20
+    ) == tasks.MAX_BACKOFF_SECONDS == 600
     # The user fixes the password: the next attempt succeeds and clears the error.
     connection.credentials = crypto.encrypt({"username": radicale.username, "password": radicale.password})
     db.session.commit()

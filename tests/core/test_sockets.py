@@ -366,14 +366,31 @@ print(order)
 # Revocations reach the watch as Redis reports under gevent too (the key is gone when it is asked again).
 import redis
 
-watch, claims, key = app.extensions["revocation_watch"], {"sid": "gevent-check"}, "revoked-login:gevent-check"
+import uuid
+
+from flask_jwt_extended import decode_token
+
+from app.accounts import services as accounts_services
+from tests.factories import make_user
+
+with app.app_context():  # a real login: the watch asks the database about a login it has not heard of
+    user = make_user(username=f"gevent_{uuid.uuid4().hex[:12]}")
+    sid = decode_token(accounts_services.issue_tokens(user)["access_token"])["sid"]
+    user_class, user_id = type(user), user.id
+    db.session.commit()
+watch, claims, key = app.extensions["revocation_watch"], {"sid": sid}, f"revoked-login:{sid}"
 store = redis.Redis.from_url(app.config["REDIS_URL"])
 with app.app_context():
-    assert watch.is_revoked(claims) is False
-    store.set(key, 1, ex=60)
-    gevent.sleep(0.05)
-    store.delete(key)
-    assert watch.is_revoked(claims) is True
+    try:
+        assert watch.is_revoked(claims) is False
+        store.set(key, 1, ex=60)
+        gevent.sleep(0.05)
+        store.delete(key)
+        assert watch.is_revoked(claims) is True
+    finally:
+        db.session.rollback()
+        db.session.delete(db.session.get(user_class, user_id))
+        db.session.commit()
 """
 
 
