@@ -49,8 +49,10 @@ def test_the_validation_can_fail(document):
 
 def test_client_events_are_exactly_the_registered_handlers(app, document):
     registered = {name for name in socketio.server.handlers["/"] if name not in {"connect", "*"}}
-    registered = {name for name in registered if not name.startswith("test_")}  # handlers tests declare
-    assert set(operations(document, "receive")) == registered
+    documented = set(operations(document, "receive"))
+    # Handlers that tests declare (tests/core/test_sockets.py) are registered, and documented, in a test run only.
+    assert {n for n in documented if not n.startswith("test_")} == {n for n in registered if not n.startswith("test_")}
+    assert {"send_message", "mark_read", "typing", "join_project", "leave_project"} <= documented
 
 
 def test_server_events_are_exactly_the_ones_the_code_emits(document):
