@@ -58,7 +58,21 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "/docs"
     OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
     API_SPEC_OPTIONS = {
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        # The docs page's getting-started text (register, tokens, errors, lists, limits, real time).
+        "info": {"description": (BASE_DIR / "app" / "ops" / "docs" / "getting_started.md").read_text()},
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    # Shown in Swagger UI's Authorize dialog.
+                    "description": "Log in with `POST /api/login` (Try it out), copy `access_token` from the answer "
+                    "and paste it here alone, without `Bearer `. It lasts 15 minutes; `POST /api/token/refresh` "
+                    "with the refresh token gives a new one.",
+                }
+            }
+        },
         "security": [{"bearerAuth": []}],
     }
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)

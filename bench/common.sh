@@ -13,6 +13,11 @@ export SECRET_KEY=bench-secret JWT_SECRET_KEY=bench-jwt-secret-of-at-least-32-by
 export RATELIMIT_ENABLED=false LOG_LEVEL="${LOG_LEVEL:-WARNING}"
 export FORCE_HTTPS=false  # the bench talks plain HTTP on loopback, with no TLS-terminating proxy in front
 
+source "$ROOT/bench/wrk_check.sh"  # all_2xx
+# The gunicorn tuning both sides of a comparison get (the worker class and count, and gunicorn_web.py's hooks:
+# the pool opened before traffic for Spotter, gc.freeze() for any app).
+GUNICORN_TUNING=(-c "$ROOT/gunicorn_web.py" -w 2 -k sync --log-level warning)
+
 need_wrk() { command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }; }
 ensure_db() { # name
   psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1 \

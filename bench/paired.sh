@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Paired bench: Spotter and the shared reference's raw psycopg list served side by side (both gunicorn -w 2
-# sync), measured in alternating short wrk bursts, so both see the same machine. Noise on this shared 2-core
+# sync with the same tuning), measured in alternating short wrk bursts (any answer that is not 2xx fails it), so both see the same machine. Noise on this shared 2-core
 # machine moves a single 10 s figure by +-50%; the median of per-round ratios is what to quote.
 #
 #   bash bench/paired.sh                                     # the cached exercise list vs the raw list
@@ -20,19 +20,24 @@ REF_PORT=$((PORT + 1))
 SCENARIOS=("${@:-exercises_filtered}")
 export BENCH_PG_DSN=postgresql://postgres@127.0.0.1:5432/bench_limit BENCH_POOL_MAX=2
 
-rps() { # url [wrk args...] -> requests/s of one burst
+rps() { # url [wrk args...] -> requests/s of one burst; fails (loudly) when any answer was not 2xx
   local url="$1"; shift
-  timeout 60 wrk -t2 -c"$CONC" -d"$DUR" "$@" "$url" 2>/dev/null | awk '/^Requests\/sec:/ {print $2}'
+  local out; out="$(mktemp "$OUT/paired-burst.XXXXXX")"
+  timeout 60 wrk -t2 -c"$CONC" -d"$DUR" "$@" "$url" >"$out" 2>&1
+  all_2xx "$out" "$url" || { rm -f "$out"; return 1; }
+  awk '/^Requests\/sec:/ {print $2}' "$out"
+  rm -f "$out"
 }
 
 "$VENV/bin/python" "$ROOT/bench/prepare.py" --with "${SEEDERS:-tasks}" >/dev/null 2>&1 || exit 1
 ensure_db bench_limit
 (cd "$REF" && "$VENV/bin/python" limit_app.py seed >/dev/null) || exit 1
 
-(cd "$ROOT" && exec timeout 900 "$VENV/bin/gunicorn" -c gunicorn_web.py -w 2 -k sync -b "127.0.0.1:$PORT" --log-level warning \
+# Both sides: the same gunicorn tuning (common.sh: GUNICORN_TUNING).
+(cd "$ROOT" && exec timeout 900 "$VENV/bin/gunicorn" "${GUNICORN_TUNING[@]}" -b "127.0.0.1:$PORT" \
   wsgi:app >"$OUT/paired-spotter.log" 2>&1) &
 PIDS+=($!)
-(cd "$REF" && exec timeout 900 "$VENV/bin/gunicorn" -w 2 -k sync -b "127.0.0.1:$REF_PORT" --log-level warning \
+(cd "$REF" && exec timeout 900 "$VENV/bin/gunicorn" "${GUNICORN_TUNING[@]}" -b "127.0.0.1:$REF_PORT" \
   limit_app:app >"$OUT/paired-ref.log" 2>&1) &
 PIDS+=($!)
 wait_port "$PORT" && wait_port "$REF_PORT" || exit 1
@@ -64,8 +69,8 @@ for s in "${SCENARIOS[@]}"; do
   timeout 20 wrk -t2 -c"$CONC" -d2s "${hdr[@]}" "$url" >/dev/null 2>&1  # warm-up (fills the cache)
   ratios=()
   for round in $(seq 1 "$ROUNDS"); do
-    ours="$(rps "$url" "${hdr[@]}")"
-    if [ "$s" = ping ]; then raw="$(rps "$RAW_PING")"; else raw="$(rps "$RAW")"; fi
+    ours="$(rps "$url" "${hdr[@]}")" || exit 1
+    if [ "$s" = ping ]; then raw="$(rps "$RAW_PING")" || exit 1; else raw="$(rps "$RAW")" || exit 1; fi
     ratio="$(awk -v a="$ours" -v b="$raw" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
     ratios+=("$ratio")
     printf "%-20s round %d: %9s req/s vs raw %9s req/s  ratio %s\n" "$s" "$round" "$ours" "$raw" "$ratio"

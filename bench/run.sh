@@ -25,13 +25,12 @@ run_wrk() { # label url [wrk args...]
   # Warm-up on the same URL first (each worker's first compile, prepared statements, cache fill), not counted.
   timeout 30 wrk -t2 -c"$CONC" -d"${WARMUP:-2s}" "$@" "$url" >/dev/null 2>&1
   timeout 120 wrk -t2 -c"$CONC" -d"$DUR" --timeout 10s --latency "$@" "$url" >"$out" 2>&1
-  local rps p50 p99 non2xx
+  all_2xx "$out" "$label" || exit 1
+  local rps p50 p99
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
   p50=$(awk '$1=="50%" {print $2}' "$out")
   p99=$(awk '$1=="99%" {print $2}' "$out")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' "$out")
-  printf "%-28s %9s req/s   p50 %9s   p99 %9s   %s\n" "$label" "${rps:-?}" "${p50:-?}" "${p99:-?}" \
-    "${non2xx:+non-2xx=$non2xx}"
+  printf "%-28s %9s req/s   p50 %9s   p99 %9s\n" "$label" "${rps:-?}" "${p50:-?}" "${p99:-?}"
   echo "$label $rps" >>"$OUT/rps.txt"
 }
 

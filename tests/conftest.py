@@ -109,6 +109,32 @@ def pytest_configure(config):
 
 
 @pytest.fixture
+def app_config(app):
+    """The app's config for a test to change: every key is put back to its saved value afterwards."""
+    saved = dict(app.config)
+    try:
+        yield app.config
+    finally:
+        app.config.clear()
+        app.config.update(saved)
+
+
+def queued_jobs(app, task_name: str) -> list[list]:
+    """The positional arguments of the `task_name` jobs waiting in the test broker's default queue."""
+    import base64
+    import json
+
+    broker = redis.Redis.from_url(app.config["CELERY"]["broker_url"])
+    jobs = []
+    for raw in broker.lrange("celery", 0, -1):
+        message = json.loads(raw)
+        if message["headers"]["task"] == task_name:
+            args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+            jobs.append(args)
+    return jobs
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -49,6 +49,12 @@ def check_password(password: str, *others: str | None) -> None:
 
 
 class RegisterSchema(Schema):
+    EXAMPLE = {
+        "email": "alex@example.com",
+        "username": "alex_lifts",
+        "password": "correct horse battery",
+        "role": "User",
+    }
     email = EmailField(required=True)
     username = username_field(required=True)
     password = fields.String(required=True, load_only=True)
@@ -61,15 +67,18 @@ class RegisterSchema(Schema):
 
 
 class LoginSchema(Schema):
+    EXAMPLE = {"email": "alex@example.com", "password": "correct horse battery"}
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
 
 
 class PasswordForgotSchema(Schema):
+    EXAMPLE = {"email": "alex@example.com"}
     email = EmailField(required=True)
 
 
 class PasswordResetSchema(Schema):
+    EXAMPLE = {"token": "Jq3v9cXo2b7kT0mWl1sPZ8yA4eRrUuHn", "password": "a new long passphrase"}
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
     password = fields.String(required=True, load_only=True)
 
@@ -102,6 +111,15 @@ class TrainerUpdateSchema(Schema):
 
 
 class UserUpdateSchema(Schema):
+    EXAMPLE = {
+        "username": "alex_lifts",
+        "profile": {
+            "bio": "Training for my first powerlifting meet.",
+            "timezone": "Europe/Berlin",
+            "activity_level": "Active",
+            "weight_kg": 72.5,
+        },
+    }
     username = username_field()
     email = EmailField()
     role = EnumField(Role)
@@ -121,6 +139,7 @@ class TrainerQueryArgsSchema(PageQueryArgsSchema):
 
 
 class CoachingCreateSchema(Schema):
+    EXAMPLE = {"trainer_id": 2}
     trainer_id = fields.Integer(validate=validate.Range(min=1))
     client_id = fields.Integer(validate=validate.Range(min=1))
 

@@ -46,6 +46,16 @@ def check_times(start: datetime, end: datetime, field: str = "end_time") -> None
 
 
 class EventCreateSchema(Schema):
+    EXAMPLE = {
+        "title": "Leg day",
+        "description": "Squats and lunges.",
+        "start_time": "2026-12-07T17:00:00Z",
+        "end_time": "2026-12-07T18:00:00Z",
+        "timezone": "Europe/Berlin",
+        "location": "Main gym",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO,TH;COUNT=8",
+        "reminders": [60, 10],
+    }
     user_id = fields.Integer(
         validate=validate.Range(min=1),
         metadata={"description": "Whose calendar: yours (default) or, for a Trainer, an active client's."},
@@ -71,6 +81,8 @@ class EventCreateSchema(Schema):
 
 
 class EventUpdateSchema(EventCreateSchema):
+    EXAMPLE = {"location": "Studio 2", "reminders": [30]}
+
     class Meta:
         exclude = ("user_id",)
 
@@ -137,6 +149,13 @@ class LocalTime(fields.Time):
 
 
 class AssignmentCreateSchema(Schema):
+    EXAMPLE = {
+        "user_id": 3,
+        "start_date": "2026-12-07",
+        "start_time": "07:00",
+        "duration_minutes": 60,
+        "reminders": [60],
+    }
     user_id = fields.Integer(required=True, validate=validate.Range(min=1))
     start_date = fields.Date(required=True, metadata={"description": "Week 1, day 1 of the plan."})
     start_time = LocalTime(
@@ -184,6 +203,12 @@ class FeedTokenSchema(Schema):
 
 
 class ConnectionCreateSchema(Schema):
+    EXAMPLE = {
+        "provider": "caldav",
+        "url": "https://caldav.example.com/calendars/alex/training/",
+        "username": "alex",
+        "password": "app-specific-password",
+    }
     provider = EnumField(Provider, required=True)
     url = fields.Url(schemes={"http", "https"}, require_tld=False, metadata={"description": "CalDAV calendar URL."})
     username = fields.String(validate=validate.Length(min=1, max=200))

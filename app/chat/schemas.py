@@ -49,6 +49,11 @@ def content_field(**kwargs) -> Trimmed:
 
 
 class MessageCreateSchema(Schema):
+    EXAMPLE = {
+        "receiver_id": 2,
+        "content": "Squats felt heavy today but I hit all my sets.",
+        "client_msg_id": "7f9c2b1e-4d3a-4b8e-9a61-2f0c5d8e1a34",
+    }
     receiver_id = Id(required=True)
     content = content_field(required=True)
     client_msg_id = fields.String(
@@ -61,6 +66,7 @@ class SendMessageEventSchema(EventSchema, MessageCreateSchema):
 
 
 class MarkReadSchema(Schema):
+    EXAMPLE = {"with": 2, "up_to": 41}
     peer_id = Id(required=True, data_key="with")
     up_to = Id(required=True)
 

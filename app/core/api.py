@@ -229,10 +229,17 @@ PAGINATION_HEADER_DOC = {
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """A domain's blueprint: strict parsing and the API's page sizes."""
+    """A domain's blueprint: strict parsing, the API's page sizes, and request bodies documented by example."""
 
     ARGUMENTS_PARSER = StrictParser()
     PAGINATION_ARGUMENTS_PARSER = PageParser()
+
+    def arguments(self, schema: typing.Any, *, location: str = "json", **kwargs: typing.Any) -> typing.Callable:
+        """flask-smorest's `arguments`; a JSON body's schema that has an `EXAMPLE` dict gives the docs' example."""
+        example = getattr(schema, "EXAMPLE", None)
+        if location == "json" and example is not None and "example" not in kwargs and "examples" not in kwargs:
+            kwargs["example"] = example
+        return super().arguments(schema, location=location, **kwargs)
 
     def paginate(self, pager=None, *, page: int = 1, page_size: int = PAGE_SIZE, max_page_size: int = MAX_PAGE_SIZE):
         """Page-number a list: `page` (1-based), `page_size` (default 20, at most 100)."""

@@ -276,6 +276,11 @@ def on_event(
     return decorator
 
 
+def declared_events() -> list[tuple[str, type[ma.Schema] | None, str]]:
+    """Every declared client event: its name, payload schema and handler's docstring (for the AsyncAPI document)."""
+    return [(declared.event, declared.schema, (declared.fn.__doc__ or "").strip()) for declared in _registry]
+
+
 def _wrap(declared: _Declared) -> Callable[..., dict]:
     fn = declared.fn
     schema = declared.schema() if declared.schema else None  # one instance: loading keeps no state in it

@@ -32,6 +32,15 @@ def _dedupe(values: list[str]) -> list[str]:
 
 
 class ExerciseCreateSchema(Schema):
+    EXAMPLE = {
+        "name": "Tempo Goblet Squat",
+        "description": "A goblet squat with a three-second descent.",
+        "video_url": "https://videos.example.com/tempo-goblet-squat.mp4",
+        "category": "Strength",
+        "difficulty_level": "Beginner",
+        "muscles": ["quadriceps", "glutes"],
+        "equipment": ["kettlebell"],
+    }
     name = Trimmed(required=True, validate=validate.Length(min=1, max=120))
     description = text(4000, allow_none=True)
     video_url = fields.String(
@@ -53,6 +62,8 @@ class ExerciseCreateSchema(Schema):
 
 class ExerciseUpdateSchema(ExerciseCreateSchema):
     """Every field optional: the fields given are replaced."""
+
+    EXAMPLE = {"difficulty_level": "Intermediate", "equipment": ["kettlebell", "dumbbell"]}
 
     name = Trimmed(validate=validate.Length(min=1, max=120))
     category = EnumField(Category)

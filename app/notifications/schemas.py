@@ -43,6 +43,8 @@ class NotificationQueryArgsSchema(CursorQueryArgsSchema):
 class NotificationReadSchema(Schema):
     """`{ids: [...]}` or `{all: true}`."""
 
+    EXAMPLE = {"ids": [12, 13]}
+
     ids = fields.List(Id(), validate=validate.Length(min=1, max=MAX_IDS))
     all = fields.Boolean(validate=validate.Equal(True, error="Only `true` is meaningful; send `ids` otherwise."))
 
@@ -77,12 +79,15 @@ class QuietHoursSchema(Schema):
 class PreferencesSchema(Schema):
     """Channels and quiet hours (local times in your profile's time zone; the window may cross midnight)."""
 
+    EXAMPLE = {"email": True, "push": True, "quiet_hours": {"start": "22:00", "end": "07:00"}}
+
     email = fields.Boolean()
     push = fields.Boolean()
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
 
 
 class DeviceCreateSchema(Schema):
+    EXAMPLE = {"platform": "android", "token": "fcm-registration-token-from-the-device"}
     platform = EnumField(Platform, required=True)
     token = fields.String(required=True, validate=validate.Length(min=1, max=MAX_DEVICE_TOKEN))
 

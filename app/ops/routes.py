@@ -8,8 +8,8 @@ import swagger_ui_bundle
 from flask import Blueprint, Response, jsonify, send_from_directory
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from app.ops import asyncapi, services
 from app.ops import metrics as ops_metrics
-from app.ops import services
 
 bp = Blueprint("ops", __name__)
 SWAGGER_UI_DIR = Path(swagger_ui_bundle.swagger_ui_path)
@@ -29,6 +29,12 @@ def readyz():
     """
     ready, checks = services.readiness()
     return jsonify(status=services.readiness_status(ready, checks), checks=checks), 200 if ready else 503
+
+
+@bp.get("/api/asyncapi.json")
+def asyncapi_json():
+    """The AsyncAPI 3.0 document of the Socket.IO events (public, like the OpenAPI document)."""
+    return jsonify(asyncapi.asyncapi_document())
 
 
 @bp.get("/api/docs/assets/<path:filename>")

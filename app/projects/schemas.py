@@ -34,11 +34,13 @@ class ProjectSchema(Schema):
 
 
 class ProjectCreateSchema(Schema):
+    EXAMPLE = {"name": "Spring challenge", "description": "Eight weeks to the spring assessment."}
     name = Trimmed(required=True, validate=validate.Length(min=1, max=120))
     description = text(DESCRIPTION_MAX, allow_none=True)
 
 
 class ProjectUpdateSchema(Schema):
+    EXAMPLE = {"description": "Ten weeks to the spring assessment."}
     name = Trimmed(validate=validate.Length(min=1, max=120))
     description = text(DESCRIPTION_MAX, allow_none=True)
 
@@ -62,11 +64,13 @@ class MemberQueryArgsSchema(PageQueryArgsSchema):
 
 
 class MemberCreateSchema(Schema):
+    EXAMPLE = {"user_id": 3, "role": "Member"}
     user_id = Id(required=True)
     role = EnumField(MemberRole, load_default=MemberRole.MEMBER)
 
 
 class MemberUpdateSchema(Schema):
+    EXAMPLE = {"role": "Admin"}
     role = EnumField(MemberRole, required=True)
 
 
@@ -105,6 +109,7 @@ def dump_task(task: Task) -> dict[str, Any]:
 
 
 class TaskUpdateSchema(Schema):
+    EXAMPLE = {"status": "Completed"}
     title = title_field()
     description = text(DESCRIPTION_MAX, allow_none=True)
     status = EnumField(TaskStatus)
@@ -113,10 +118,18 @@ class TaskUpdateSchema(Schema):
 
 
 class TaskCreateSchema(TaskUpdateSchema):
+    EXAMPLE = {
+        "title": "Log three sessions this week",
+        "description": "Any workout counts.",
+        "status": "Pending",
+        "due_date": "2026-12-11",
+        "assignee_id": 3,
+    }
     title = title_field(required=True)
 
 
 class TaskCreateInProjectSchema(TaskCreateSchema):
+    EXAMPLE = {"project_id": 1, "title": "Send your weekly check-in photo", "due_date": "2026-12-13", "assignee_id": 3}
     project_id = Id(required=True)
 
 

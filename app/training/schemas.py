@@ -109,6 +109,17 @@ def check_times(started_at: datetime | None, ended_at: datetime | None) -> None:
 
 
 class SessionCreateSchema(Schema):
+    EXAMPLE = {
+        "workout_id": 1,
+        "started_at": "2026-11-30T07:00:00Z",
+        "ended_at": "2026-11-30T07:55:00Z",
+        "notes": "Felt strong.",
+        "perceived_exertion": 7,
+        "sets": [
+            {"exercise_id": 1, "set_number": 1, "reps": 8, "weight_kg": 60, "rpe": 7},
+            {"exercise_id": 1, "set_number": 2, "reps": 8, "weight_kg": 62.5, "rpe": 8},
+        ],
+    }
     workout_id = Id(allow_none=True)
     started_at = UTCDateTime(required=True)
     ended_at = UTCDateTime(allow_none=True)
@@ -132,6 +143,8 @@ class SessionCreateSchema(Schema):
 
 class SessionUpdateSchema(SessionCreateSchema):
     """Every field optional; `sets`, when given, replaces them all."""
+
+    EXAMPLE = {"notes": "Felt strong; left knee a little sore.", "perceived_exertion": 8}
 
     started_at = UTCDateTime()
     sets = _sets()
@@ -175,6 +188,7 @@ class SessionSchema(Schema):
 
 
 class MeasurementCreateSchema(Schema):
+    EXAMPLE = {"type": "Weight", "value": 72.4, "measured_at": "2026-11-30T06:45:00Z"}
     type = EnumField(MeasurementType, required=True)
     value = fields.Float(
         required=True,

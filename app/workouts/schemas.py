@@ -69,6 +69,15 @@ def _items(**kwargs) -> fields.List:
 
 
 class WorkoutCreateSchema(Schema):
+    EXAMPLE = {
+        "title": "Full body A",
+        "description": "The three big lifts.",
+        "visibility": "Clients",
+        "items": [
+            {"exercise_id": 1, "position": 1, "sets": 3, "reps": 8, "weight_kg": 60, "rest_s": 120},
+            {"exercise_id": 2, "position": 2, "sets": 3, "reps": 10, "rest_s": 90, "notes": "Pause at the bottom."},
+        ],
+    }
     title = _title(required=True)
     description = text(4000, allow_none=True)
     visibility = EnumField(Visibility, load_default=Visibility.PRIVATE)
@@ -82,6 +91,8 @@ class WorkoutCreateSchema(Schema):
 
 class WorkoutUpdateSchema(WorkoutCreateSchema):
     """Every field optional; `items`, when given, replaces the whole list."""
+
+    EXAMPLE = {"title": "Full body A (deload)", "visibility": "Private"}
 
     title = _title()
     visibility = EnumField(Visibility)
@@ -196,6 +207,17 @@ def check_weeks(schedule: list[dict], weeks: int) -> None:
 
 
 class PlanCreateSchema(Schema):
+    EXAMPLE = {
+        "title": "Strength foundations",
+        "description": "Three sessions a week for four weeks.",
+        "weeks": 4,
+        "visibility": "Clients",
+        "schedule": [
+            {"week": 1, "day": 1, "workout_id": 1},
+            {"week": 1, "day": 3, "workout_id": 1},
+            {"week": 1, "day": 5, "workout_id": 1},
+        ],
+    }
     title = _title(required=True)
     description = text(4000, allow_none=True)
     weeks = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_WEEKS))
@@ -210,6 +232,8 @@ class PlanCreateSchema(Schema):
 
 class PlanUpdateSchema(PlanCreateSchema):
     """Every field optional; `schedule`, when given, replaces the whole schedule."""
+
+    EXAMPLE = {"title": "Strength foundations (v2)", "weeks": 6}
 
     title = _title()
     weeks = fields.Integer(validate=validate.Range(min=1, max=MAX_WEEKS))

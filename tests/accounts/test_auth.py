@@ -146,15 +146,12 @@ def test_wrong_password_and_unknown_email_get_the_same_401(client):
     assert wrong.get_json() == unknown.get_json()
 
 
-def test_login_is_rate_limited_per_client_address(app, client, make_user):
+def test_login_is_rate_limited_per_client_address(app_config, client, make_user):
     user = make_user()
-    app.config["RATELIMIT_LOGIN_PER_IP"] = "3 per minute"
-    try:
-        statuses = [
-            client.post("/api/login", json={"email": user.email, "password": PASSWORD}).status_code for _ in range(4)
-        ]
-    finally:
-        app.config["RATELIMIT_LOGIN_PER_IP"] = "10 per minute"
+    app_config["RATELIMIT_LOGIN_PER_IP"] = "3 per minute"
+    statuses = [
+        client.post("/api/login", json={"email": user.email, "password": PASSWORD}).status_code for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
 
 
@@ -373,7 +370,7 @@ def test_public_endpoints_need_no_token(client, path, body):
 
 
 @pytest.mark.parametrize("redis_url", ["configured", None])
-def test_revocation_is_seen_with_and_without_redis(app, client, make_user, redis_url):
+def test_revocation_is_seen_with_and_without_redis(app, app_config, client, make_user, monkeypatch, redis_url):
     from flask_jwt_extended import decode_token
 
     from app.accounts import services as accounts_services
@@ -381,21 +378,16 @@ def test_revocation_is_seen_with_and_without_redis(app, client, make_user, redis
     user = make_user()
     pair = accounts_services.issue_tokens(user)
     db.session.commit()
-    saved, watch = app.config["REDIS_URL"], app.extensions["revocation_watch"]
     if redis_url is None:  # as an app built without Redis: no key tracking either
-        app.config["REDIS_URL"] = None
-        del app.extensions["revocation_watch"]
-    try:
-        payload = decode_token(pair["access_token"])
-        assert accounts_services.is_login_revoked(payload) is False
-        assert client.get("/api/users/me", headers=bearer(pair["access_token"])).status_code == 200
-        accounts_services.logout(payload)
-        db.session.commit()
-        assert accounts_services.is_login_revoked(payload) is True
-        assert client.get("/api/users/me", headers=bearer(pair["access_token"])).status_code == 401
-    finally:
-        app.config["REDIS_URL"] = saved
-        app.extensions["revocation_watch"] = watch
+        app_config["REDIS_URL"] = None
+        monkeypatch.delitem(app.extensions, "revocation_watch")
+    payload = decode_token(pair["access_token"])
+    assert accounts_services.is_login_revoked(payload) is False
+    assert client.get("/api/users/me", headers=bearer(pair["access_token"])).status_code == 200
+    accounts_services.logout(payload)
+    db.session.commit()
+    assert accounts_services.is_login_revoked(payload) is True
+    assert client.get("/api/users/me", headers=bearer(pair["access_token"])).status_code == 401
 
 
 def test_password_reset_marks_every_login_revoked_in_redis(app, make_user):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from datetime import UTC, datetime, timedelta
 
 import caldav
@@ -166,18 +168,50 @@ def test_failure_is_shown_and_retried_with_backoff(app, user, radicale, radicale
     assert set(remote_events(calendar)) == {event.uid}
 
 
-def test_retries_stop_after_the_limit(app, user):
+def test_retries_stop_after_the_limit(app_config, user):
     event = make_event(user, START)
-    connection = _connection(user, f"http://127.0.0.1:{free_port()}/cal/", "a", "b")
-    saved = app.config["CALENDAR_SYNC_MAX_RETRIES"]
-    app.config["CALENDAR_SYNC_MAX_RETRIES"] = 2
-    try:
-        result = tasks.push_to_connection.apply(args=(connection.id, event.id, event.uid))  # eager: retries inline
-    finally:
-        app.config["CALENDAR_SYNC_MAX_RETRIES"] = saved
-    assert result.successful()  # gave up quietly after 2 retries; the error stays visible
-    db.session.refresh(connection)
-    assert "could not be reached" in connection.last_error
+
+    def connections_made(max_retries: int) -> int:
+        """Run the sync job eagerly (retries inline) against a listener that drops every connection."""
+        with ClosingListener() as listener:
+            connection = _connection(user, f"http://127.0.0.1:{listener.port}/cal/", "a", "b")
+            app_config["CALENDAR_SYNC_MAX_RETRIES"] = max_retries
+            result = tasks.push_to_connection.apply(args=(connection.id, event.id, event.uid))
+        assert result.successful()  # gave up quietly; the error stays visible
+        db.session.refresh(connection)
+        assert "could not be reached" in connection.last_error
+        return listener.attempts
+
+    one_attempt = connections_made(0)  # however many connections the client opens for one try
+    assert one_attempt >= 1
+    assert connections_made(2) == 3 * one_attempt  # the first try and 2 retries, then no more
+
+
+class ClosingListener:
+    """A TCP listener on loopback that counts the connections it is sent and closes each at once."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.attempts = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:  # closed: the test is over
+                return
+            self.attempts += 1
+            conn.close()
+
+    def __enter__(self) -> ClosingListener:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+        self.thread.join(timeout=5)
 
 
 def test_disconnected_calendar_is_skipped(user):

@@ -9,10 +9,8 @@ from app.calendar import crypto
 
 
 @pytest.fixture
-def keys(app):
-    saved = app.config["CALENDAR_ENCRYPTION_KEYS"]
-    yield lambda *values: app.config.update(CALENDAR_ENCRYPTION_KEYS=",".join(values))
-    app.config["CALENDAR_ENCRYPTION_KEYS"] = saved
+def keys(app_config):
+    return lambda *values: app_config.update(CALENDAR_ENCRYPTION_KEYS=",".join(values))
 
 
 def test_round_trip_and_rotation(keys):

@@ -91,14 +91,11 @@ def test_recipients_in_quiet_hours_are_deferred_to_a_later_run(clock, cast):
     assert [d.title for d in digests(cast.client)] == ["1 new message from coach_sam"]
 
 
-def test_work_per_run_is_bounded_by_the_batch(app, clock, cast):
+def test_work_per_run_is_bounded_by_the_batch(app_config, clock, cast):
     ids = [send(cast.trainer, cast.client, f"{i}").id for i in range(5)]
     clock.shift(timedelta(minutes=10))
-    app.config["UNREAD_DIGEST_BATCH"] = 2
-    try:
-        runs = [services.run_unread_digest() for _ in range(4)]
-    finally:
-        app.config["UNREAD_DIGEST_BATCH"] = 500
+    app_config["UNREAD_DIGEST_BATCH"] = 2
+    runs = [services.run_unread_digest() for _ in range(4)]
     assert runs == [1, 1, 1, 0]
     assert [d.data["by_sender"][str(cast.trainer.id)] for d in digests(cast.client)] == [2, 2, 1]
     assert all(notified()[i] is not None for i in ids)

@@ -95,21 +95,18 @@ def test_an_unknown_event_does_not_hurt_the_connection(connect, cast):
     assert sender.emit("send_message", {"receiver_id": cast.trainer.id, "content": "ok"}, callback=True)["ok"]
 
 
-def test_a_flood_gets_429_acks_and_the_socket_keeps_working(app, connect, cast):
-    app.config["CHAT_SEND_RATE"] = "5 per 10 seconds"
-    try:
-        sender = connect(cast.client)
-        acks = [
-            sender.emit("send_message", {"receiver_id": cast.trainer.id, "content": f"{i}"}, callback=True)
-            for i in range(8)
-        ]
-        assert [ack["ok"] for ack in acks] == [True] * 5 + [False] * 3
-        assert {ack["error"]["code"] for ack in acks[5:]} == {429}
-        assert len(stored()) == 5
-        assert sender.is_connected()
-        assert sender.emit("mark_read", {"with": cast.trainer.id, "up_to": 1}, callback=True) == {"ok": True}
-    finally:
-        app.config["CHAT_SEND_RATE"] = "30 per 10 seconds"
+def test_a_flood_gets_429_acks_and_the_socket_keeps_working(app_config, connect, cast):
+    app_config["CHAT_SEND_RATE"] = "5 per 10 seconds"
+    sender = connect(cast.client)
+    acks = [
+        sender.emit("send_message", {"receiver_id": cast.trainer.id, "content": f"{i}"}, callback=True)
+        for i in range(8)
+    ]
+    assert [ack["ok"] for ack in acks] == [True] * 5 + [False] * 3
+    assert {ack["error"]["code"] for ack in acks[5:]} == {429}
+    assert len(stored()) == 5
+    assert sender.is_connected()
+    assert sender.emit("mark_read", {"with": cast.trainer.id, "up_to": 1}, callback=True) == {"ok": True}
 
 
 def test_a_message_sent_over_rest_reaches_the_receivers_socket(client, connect, cast):
@@ -172,12 +169,9 @@ def test_typing_to_someone_you_may_not_message_is_refused(connect, cast):
     assert typist.emit("typing", {"to": "x"}, callback=True)["error"]["code"] == 422
 
 
-def test_typing_is_rate_limited_silently(app, connect, cast):
-    app.config["CHAT_TYPING_RATE"] = "3 per 10 seconds"
-    try:
-        typist, peer = connect(cast.client), connect(cast.trainer)
-        acks = [typist.emit("typing", {"to": cast.trainer.id}, callback=True) for _ in range(6)]
-        assert all(ack == {"ok": True} for ack in acks)
-        assert len(received(peer, "typing")) == 3
-    finally:
-        app.config["CHAT_TYPING_RATE"] = "20 per 10 seconds"
+def test_typing_is_rate_limited_silently(app_config, connect, cast):
+    app_config["CHAT_TYPING_RATE"] = "3 per 10 seconds"
+    typist, peer = connect(cast.client), connect(cast.trainer)
+    acks = [typist.emit("typing", {"to": cast.trainer.id}, callback=True) for _ in range(6)]
+    assert all(ack == {"ok": True} for ack in acks)
+    assert len(received(peer, "typing")) == 3

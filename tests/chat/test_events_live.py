@@ -14,6 +14,7 @@ from app.chat.models import Message
 from app.extensions import db
 from tests import live
 from tests.chat.conftest import token_of
+from tests.conftest import wait_for
 from tests.factories import make_coaching, make_user
 from tests.live import live_server_fixture, run_in_app_process  # noqa: F401 - the live_server fixture
 
@@ -124,9 +125,10 @@ def test_oversized_payloads_are_refused_without_hurting_the_server(pair, second_
     # Beyond the transport's own limit the server drops the connection instead.
     huge = socketio.Client(reconnection=False)
     huge.connect(second_server.url, auth={"token": pair["tokens"]["client"]}, transports=["websocket"])
+    assert huge.connected
     try:
         huge.emit("send_message", {"receiver_id": trainer.id, "content": "x" * 2_000_000})
-        time.sleep(1)
+        wait_for(lambda: not huge.connected, timeout=10)  # the server dropped the connection
     finally:
         if huge.connected:
             huge.disconnect()

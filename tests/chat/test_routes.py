@@ -121,24 +121,21 @@ def test_a_client_msg_id_reused_for_a_different_message_is_409(client, cast):
     assert len(stored()) == 1
 
 
-def test_a_flood_is_429_with_retry_after_and_retries_are_not_counted(app, client, cast):
-    app.config["CHAT_SEND_RATE"] = "3 per 10 seconds"
-    try:
-        statuses = [
-            post_message(client, cast.client, cast.trainer.id, f"m{i}", client_msg_id=f"f-{i}").status_code
-            for i in range(5)
-        ]
-        assert statuses == [201, 201, 201, 429, 429]
-        response = post_message(client, cast.client, cast.trainer.id, "again")
-        assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
-        assert response.get_json()["code"] == 429
-        assert len(stored()) == 3
-        # Retrying a stored message sends nothing new: the limit does not refuse it.
-        assert post_message(client, cast.client, cast.trainer.id, "m0", client_msg_id="f-0").status_code == 200
-        # The limit is per sender.
-        assert post_message(client, cast.trainer, cast.client.id, "fine").status_code == 201
-    finally:
-        app.config["CHAT_SEND_RATE"] = "30 per 10 seconds"
+def test_a_flood_is_429_with_retry_after_and_retries_are_not_counted(app_config, client, cast):
+    app_config["CHAT_SEND_RATE"] = "3 per 10 seconds"
+    statuses = [
+        post_message(client, cast.client, cast.trainer.id, f"m{i}", client_msg_id=f"f-{i}").status_code
+        for i in range(5)
+    ]
+    assert statuses == [201, 201, 201, 429, 429]
+    response = post_message(client, cast.client, cast.trainer.id, "again")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert response.get_json()["code"] == 429
+    assert len(stored()) == 3
+    # Retrying a stored message sends nothing new: the limit does not refuse it.
+    assert post_message(client, cast.client, cast.trainer.id, "m0", client_msg_id="f-0").status_code == 200
+    # The limit is per sender.
+    assert post_message(client, cast.trainer, cast.client.id, "fine").status_code == 201
 
 
 # ---- GET /api/messages

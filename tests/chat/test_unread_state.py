@@ -29,10 +29,8 @@ def allowed(sender: str, receiver: str, blocks: set, wrote: set) -> bool:
 
 
 @pytest.fixture
-def fast_sends(app):
-    app.config["CHAT_SEND_RATE"] = "1000 per second"
-    yield
-    app.config["CHAT_SEND_RATE"] = "30 per 10 seconds"
+def fast_sends(app_config):
+    app_config["CHAT_SEND_RATE"] = "1000 per second"
 
 
 def test_unread_counts_state_machine(client, fast_sends):

@@ -11,8 +11,6 @@ from tests.chat.conftest import token_of
 from tests.factories import make_exercise, make_user
 from tests.live import live_server_fixture  # noqa: F401 - the live_server fixture
 
-pytestmark = pytest.mark.live
-
 ALLOWED = "http://app.example.test:8080"
 OTHER = "http://evil.example.test"
 
@@ -47,6 +45,7 @@ def preflight(server, origin: str, path: str = "/api/exercises"):
     return server.api("OPTIONS", path, headers=headers)
 
 
+@pytest.mark.live
 def test_a_preflight_from_an_allowed_origin_is_answered(cors_server):
     response = preflight(cors_server, ALLOWED)
     assert response.status_code == 200
@@ -57,17 +56,20 @@ def test_a_preflight_from_an_allowed_origin_is_answered(cors_server):
     assert response.headers["Access-Control-Max-Age"] == "600"
 
 
+@pytest.mark.live
 def test_every_listed_origin_is_allowed_and_a_trailing_slash_is_ignored(cors_server):
     response = preflight(cors_server, "http://second.example.test")
     assert response.headers["Access-Control-Allow-Origin"] == "http://second.example.test"
 
 
+@pytest.mark.live
 def test_a_preflight_from_another_origin_gets_no_cors_headers(cors_server):
     response = preflight(cors_server, OTHER)
     assert "Access-Control-Allow-Origin" not in response.headers
     assert "Access-Control-Allow-Methods" not in response.headers
 
 
+@pytest.mark.live
 def test_responses_expose_the_headers_scripts_need(cors_server):
     make_exercise(name="Goblet Squat")
     token = token_of(make_user())
@@ -79,6 +81,7 @@ def test_responses_expose_the_headers_scripts_need(cors_server):
     assert "Origin" in response.headers["Vary"]
 
 
+@pytest.mark.live
 def test_errors_carry_cors_headers_too(cors_server):
     """A browser script must be able to read a 401's body, or it cannot tell the user to log in again."""
     response = cors_server.api("GET", "/api/exercises", headers={"Origin": ALLOWED})
@@ -86,6 +89,7 @@ def test_errors_carry_cors_headers_too(cors_server):
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
 
 
+@pytest.mark.live
 def test_no_origin_no_cors_headers(cors_server):
     response = cors_server.api("GET", "/api/exercises")
     assert "Access-Control-Allow-Origin" not in response.headers
@@ -96,6 +100,7 @@ def polling_handshake(server, origin: str | None):
     return server.api("GET", "/socket.io/?EIO=4&transport=polling", headers=headers)
 
 
+@pytest.mark.live
 def test_the_polling_transport_allows_the_listed_origin_without_credentials(cors_server):
     response = polling_handshake(cors_server, ALLOWED)
     assert response.status_code == 200
@@ -103,17 +108,20 @@ def test_the_polling_transport_allows_the_listed_origin_without_credentials(cors
     assert "Access-Control-Allow-Credentials" not in response.headers
 
 
+@pytest.mark.live
 def test_the_polling_transport_refuses_an_origin_not_listed(cors_server):
     response = polling_handshake(cors_server, OTHER)
     assert response.status_code == 400
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
+@pytest.mark.live
 def test_the_polling_transport_accepts_its_own_origin_and_no_origin(cors_server):
     assert polling_handshake(cors_server, cors_server.url).status_code == 200
     assert polling_handshake(cors_server, None).status_code == 200
 
 
+@pytest.mark.live
 def test_the_websocket_transport_checks_the_origin_too(cors_server):
     url = cors_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
     with pytest.raises(websocket.WebSocketBadStatusException):
@@ -125,12 +133,14 @@ def test_the_websocket_transport_checks_the_origin_too(cors_server):
         connection.close()
 
 
+@pytest.mark.live
 def test_socketio_cors_allowed_origins_is_an_alias(alias_server):
     assert preflight(alias_server, ALLOWED).headers["Access-Control-Allow-Origin"] == ALLOWED
     assert polling_handshake(alias_server, ALLOWED).status_code == 200
     assert polling_handshake(alias_server, OTHER).status_code == 400
 
 
+@pytest.mark.live
 def test_without_a_list_only_the_servers_own_origin_is_allowed(live_server):
     assert "Access-Control-Allow-Origin" not in preflight(live_server, ALLOWED).headers
     assert polling_handshake(live_server, ALLOWED).status_code == 400

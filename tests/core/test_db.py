@@ -21,6 +21,7 @@ from app.core.db import (
 )
 from app.exercises.models import Category, Exercise
 from app.extensions import db
+from tests.conftest import sql_statements
 from tests.factories import make_exercise
 
 
@@ -283,9 +284,13 @@ def test_in_a_transaction_the_write_waits_for_the_disk_at_its_commit(app):
     params = {"pattern": "Probe Pull%", "suffix": "!", "now": datetime(2026, 11, 23, 12, tzinfo=UTC)}
     rows = DirectStatement(_rename(), wait_for_disk=False).rows(db.session, params)
     assert [row.name for row in rows] == ["Probe Pull!"]
-    assert _synchronous_commit() == "on"  # the transaction's commit is the usual one
-    wait_until_durable(db.session)  # nothing of this unit of work to wait for: no statement runs
-    flush_wal(db.session)  # every commit so far: runs here on the tests' connection
+    assert _synchronous_commit() == "on"  # the transaction's commit is the usual one, which waits for the disk
+    with sql_statements() as waited:
+        wait_until_durable(db.session)  # so there is nothing to wait for after it: no flush runs
+    assert waited == []
+    with sql_statements() as flushed:
+        flush_wal(db.session)  # every commit so far, by anyone: a flush runs (on a pooled connection)
+    assert len(flushed) == 1 and "pg_logical_emit_message" in flushed[0]
 
 
 class _Flushes:

@@ -10,6 +10,7 @@ import pytest
 from app.extensions import db
 from app.notifications import devices, services
 from app.notifications.models import Device, Notification, NotificationPreference, Platform
+from tests.conftest import queued_jobs
 from tests.factories import make_user
 from tests.notifications.conftest import vapid_claims
 
@@ -121,10 +122,10 @@ def test_an_expired_fcm_access_token_is_renewed_once(fcm):
     assert len(fcm.messages) == 2
 
 
-def test_an_fcm_outage_is_a_failure_not_a_deletion(app, fcm):
+def test_an_fcm_outage_is_a_failure_not_a_deletion(fcm, app_config):
     user = make_user()
     device = add_device(user, "android", "tok-b")
-    app.config["FCM_API_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    app_config["FCM_API_URL"] = "http://127.0.0.1:9"  # nothing listens there
     report = services.deliver(notify(user).id, now=NOON)
     assert report["android_failed"] == 1
     assert device_ids(user) == [device.id]
@@ -161,11 +162,16 @@ def test_nothing_is_sent_in_quiet_hours(smtp_server, fcm):
     assert services.deliver(notify(user).id, now=datetime(2026, 11, 22, 12, 30, tzinfo=UTC))["email_sent"] == 1
 
 
-def test_an_unreachable_smtp_server_hands_the_email_to_the_retrying_job(app):
+def test_an_unreachable_smtp_server_hands_the_email_to_the_retrying_job(app, app_config):
     user = make_user()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_BACKEND="smtp")
-    report = services.deliver(notify(user).id, now=NOON)
+    notification = notify(user)
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_BACKEND="smtp")  # nothing listens on port 9
+    assert queued_jobs(app, "core.send_email") == []
+    report = services.deliver(notification.id, now=NOON)
+    db.session.commit()  # the job is enqueued once the delivery's transaction commits
     assert report == {"email_failed": 1}
+    (job,) = queued_jobs(app, "core.send_email")
+    assert job[:2] == [user.email, "Squat 5x5"] and job[2].startswith("Coach Sam assigned you a task")
 
 
 def test_delivering_a_missing_notification_does_nothing():

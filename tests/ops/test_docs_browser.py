@@ -27,3 +27,5 @@ def test_swagger_ui_renders_operations_offline(live_docs):
     assert "swagger-ui" in dom, stderr[-2000:]
     assert "opblock" in dom, "no operations rendered"
     assert "/api/login" in dom and "/api/register" in dom
+    assert "Getting started" in dom, "info.description is rendered"
+    assert 'href="/api/asyncapi.json"' in dom, "the docs page links the AsyncAPI document"

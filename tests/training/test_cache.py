@@ -65,13 +65,20 @@ def test_a_cached_answer_never_skips_the_permission_check(client, login, people,
 
 
 def test_stats_follow_the_athletes_date_even_when_cached(client, login, people, squat):
-    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
+    url = f"/api/users/{people.athlete.id}/stats"
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):  # a Friday
         _log(people, squat, 100, days_ago=0)
-        headers = login(people.athlete)
-        today = client.get(f"/api/users/{people.athlete.id}/stats", headers=headers).get_json()
-    with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC), tick=False):
-        later = client.get(f"/api/users/{people.athlete.id}/stats", headers=headers).get_json()
-    assert today != later
+        response = client.get(url, headers=login(people.athlete))
+        assert response.status_code == 200
+        today = response.get_json()
+    # Five days on the access token has expired: log in again, so the answer compared is stats, not a 401.
+    with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC), tick=False):  # the next Wednesday
+        response = client.get(url, headers=login(people.athlete))
+        assert response.status_code == 200
+        later = response.get_json()
+    assert (today["today"], later["today"]) == ("2026-11-20", "2026-11-25")
+    assert today["this_week"] == {"start": "2026-11-16", "sessions": 1, "volume_kg": today["this_week"]["volume_kg"]}
+    assert later["this_week"]["sessions"] == 0 and later["last_week"]["sessions"] == 1
 
 
 def test_your_own_cached_progress_needs_no_sql_at_all(client, login, people, squat):
