@@ -10,7 +10,14 @@ from flask import Flask
 
 from app.extensions import db
 
-TASK_MODULES = ["app.core.mail", "app.ops.tasks", "app.calendar.tasks", "app.chat.tasks", "app.notifications.tasks"]
+TASK_MODULES = [
+    "app.core.mail",
+    "app.ops.tasks",
+    "app.calendar.tasks",
+    "app.chat.tasks",
+    "app.notifications.tasks",
+    "app.social.tasks",
+]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -48,5 +55,9 @@ def beat_schedule(app: Flask) -> dict:
         "chat-unread-digest": {
             "task": "chat.unread_digest",
             "schedule": timedelta(seconds=app.config["UNREAD_DIGEST_INTERVAL"]),
+        },
+        "social-announcements": {
+            "task": "social.send_announcements",
+            "schedule": timedelta(seconds=app.config["ANNOUNCEMENT_INTERVAL"]),
         },
     }
