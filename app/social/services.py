@@ -272,7 +272,14 @@ def _stream(viewer_id: int, authors: sa.Select, before: int | None, after: int |
     order = Activity.id.desc() if newest_first else Activity.id.asc()
     walk = walk.order_by(order).limit(limit).lateral("walk")
     page_order = walk.c.id.desc() if newest_first else walk.c.id.asc()
-    ids = select(walk.c.id).select_from(audience).join(walk, sa.true()).order_by(page_order).limit(limit)
+    ids = (
+        select(walk.c.id)
+        .select_from(audience)
+        .join(walk, sa.true())
+        .where(audience.c.allowed > policy.NOTHING)  # before the walk: an author hidden from the viewer costs nothing
+        .order_by(page_order)
+        .limit(limit)
+    )
     stmt = _with_owner(viewer_id).where(Activity.id.in_(ids.scalar_subquery())).order_by(order)
     return [_view(row.Activity, row.username, row.kudoed) for row in db.session.execute(stmt)]
 
