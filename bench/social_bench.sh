@@ -11,7 +11,7 @@ export BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1
 export BENCH_REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/3}"
 source "$(dirname "$0")/common.sh"
 need_wrk
-REF="$ROOT/../shared/bench"
+REF="${REF:-$ROOT/../shared/bench}"  # the shared reference app
 ROUNDS="${ROUNDS:-6}"
 DUR="${DUR:-10s}"
 BURST="${BURST:-4s}"
