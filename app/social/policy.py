@@ -99,6 +99,24 @@ def audience(viewer_id: Ref, author_ids: sa.Select) -> sa.CTE:
     return rows.cte("audience").prefix_with("MATERIALIZED")
 
 
+def within_audience(audience: sa.CTE, activity: type[Activity] = Activity) -> sa.ColumnElement[bool]:
+    """SQL: `rank(visibility) <= allowed` of the activity's author in `audience`, as membership tests.
+
+    The same condition as joining the audience, written as three uncorrelated `IN`s (hashed once each), so
+    PostgreSQL can walk activities newest first and stop as soon as the page is full.
+    """
+
+    def authors(at_least: int) -> sa.Select:
+        return sa.select(audience.c.author_id).where(audience.c.allowed >= at_least)
+
+    level = rank(activity.visibility)
+    return sa.or_(
+        sa.and_(level <= PUBLIC, activity.user_id.in_(authors(PUBLIC))),
+        sa.and_(level <= FOLLOWERS, activity.user_id.in_(authors(FOLLOWERS))),
+        activity.user_id.in_(authors(EVERYTHING)),
+    )
+
+
 # ---- the same rule, asked for one object
 
 

@@ -96,8 +96,10 @@ def _clear(people) -> None:
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(world=worlds)
-def test_sql_rule_equals_the_spec(people, world):
+@given(world=worlds, window=st.sampled_from([0, 1, 3, 8, 10**6]))
+def test_sql_rule_equals_the_spec(app, people, world, window):
+    """`window`: the feed's FEED_RECENT_WINDOW, so both of its ways (recent ids first, per-author walks) answer."""
+    app.config["FEED_RECENT_WINDOW"] = window
     stored = _store(world, people)
     try:
         for v, viewer in enumerate(people):
@@ -122,10 +124,13 @@ def test_sql_rule_equals_the_spec(people, world):
                 assert policy.may_see_profile(viewer.id, owner.id) == spec, (v, o, world)
     finally:
         _clear(people)
+        app.config["FEED_RECENT_WINDOW"] = 20000
 
 
-def test_cursor_pages_are_full_and_exact(cast):
+@pytest.mark.parametrize("window", [0, 5, 20000])
+def test_cursor_pages_are_full_and_exact(app, cast, window):
     """With most activities hidden, `before=` pages return exactly the visible set: no gaps, no repeats, full pages."""
+    app.config["FEED_RECENT_WINDOW"] = window
     friend, quiet = make_user(), make_user()
     follow_row(cast.follower, friend)
     follow_row(cast.follower, quiet)
@@ -145,6 +150,7 @@ def test_cursor_pages_are_full_and_exact(cast):
         if len(page) < 7:
             break
         before = page[-1]["id"]
+    app.config["FEED_RECENT_WINDOW"] = 20000
     assert seen == visible  # exactly the visible set, newest first, no duplicates
     assert all(n == 7 for n in pages[:-1]) and pages[-1] < 7
 
