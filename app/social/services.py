@@ -325,22 +325,25 @@ def _recent_then_walks(
     return select(both.c.id).order_by(both.c.id.desc()).limit(limit)
 
 
-def feed(viewer: User, before: int | None = None, after: int | None = None, limit: int = 50) -> list[dict]:
-    """Activities of the people I follow (accepted) and mine that I may see, newest first (cursor list)."""
-    followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id, Follow.status == FollowStatus.ACCEPTED)
-    authors = sa.union_all(followed, select(sa.literal(viewer.id, sa.Integer))).subquery()
+def feed(viewer_id: int, before: int | None = None, after: int | None = None, limit: int = 50) -> list[dict]:
+    """Activities of the people I follow (accepted) and mine that I may see, newest first (cursor list).
+
+    Takes the viewer's id, not their row: the feed needs nothing else of them (one query less per request).
+    """
+    followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id, Follow.status == FollowStatus.ACCEPTED)
+    authors = sa.union_all(followed, select(sa.literal(viewer_id, sa.Integer))).subquery()
     window = current_app.config["FEED_RECENT_WINDOW"]
-    return _stream(viewer.id, select(authors.c[0]), before, after, limit, recent_window=window)
+    return _stream(viewer_id, select(authors.c[0]), before, after, limit, recent_window=window)
 
 
 def user_activities(
-    viewer: User, user_id: int, before: int | None = None, after: int | None = None, limit: int = 50
+    viewer_id: int, user_id: int, before: int | None = None, after: int | None = None, limit: int = 50
 ) -> list[dict]:
     """One person's activities the viewer may see (404 for no such user, or across a block)."""
-    if policy.is_blocked(viewer.id, user_id):
+    if policy.is_blocked(viewer_id, user_id):
         raise NotFound("No such user.")
     accounts_services.get_user(user_id)
-    return _stream(viewer.id, select(sa.literal(user_id, sa.Integer)), before, after, limit)
+    return _stream(viewer_id, select(sa.literal(user_id, sa.Integer)), before, after, limit)
 
 
 def get_activity(viewer: User, activity_id: int) -> dict[str, Any]:

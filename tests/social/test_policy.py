@@ -109,14 +109,14 @@ def test_sql_rule_equals_the_spec(app, people, world, window):
             )
             assert set(db.session.scalars(stmt)) == expected, (v, world)
             followed = {o for (f, o), s in world["follows"].items() if f == v and s == "Accepted"} | {v}
-            feed = [a["id"] for a in social_services.feed(viewer, limit=100)]
+            feed = [a["id"] for a in social_services.feed(viewer.id, limit=100)]
             assert feed == sorted(
                 (aid for aid, owner, _ in stored if aid in expected and owner in followed), reverse=True
             )
             for o, owner in enumerate(people):
                 blocked = (v, o) in world["blocks"] or (o, v) in world["blocks"]
                 if not blocked:
-                    listed = [a["id"] for a in social_services.user_activities(viewer, owner.id, limit=100)]
+                    listed = [a["id"] for a in social_services.user_activities(viewer.id, owner.id, limit=100)]
                     assert listed == sorted((aid for aid, ow, _ in stored if ow == o and aid in expected), reverse=True)
                 # The profile rule is the same rule over the profile setting, for a Public thing.
                 profile = world["settings"].get(o, ("Public", "Followers"))[0]
@@ -144,7 +144,7 @@ def test_cursor_pages_are_full_and_exact(app, cast, window):
     visible.reverse()
     seen, before, pages = [], None, []
     while True:
-        page = social_services.feed(cast.follower, before=before, limit=7)
+        page = social_services.feed(cast.follower.id, before=before, limit=7)
         pages.append(len(page))
         seen.extend(a["id"] for a in page)
         if len(page) < 7:
