@@ -32,6 +32,7 @@ TASK_MODULES = [
     "app.chat.tasks",
     "app.notifications.tasks",
     "app.accounts.tasks",
+    "app.social.tasks",
 ]
 
 
@@ -96,5 +97,9 @@ def beat_schedule(app: Flask) -> dict:
         "chat-unread-digest": {
             "task": "chat.unread_digest",
             "schedule": timedelta(seconds=app.config["UNREAD_DIGEST_INTERVAL"]),
+        },
+        "social-announcements": {
+            "task": "social.send_announcements",
+            "schedule": timedelta(seconds=app.config["ANNOUNCEMENT_INTERVAL"]),
         },
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -139,4 +139,69 @@ class Comment(db.Model):
     __table_args__ = (
         sa.Index("ix_comments_activity_id_id", "activity_id", "id"),
         sa.Index("ix_comments_user_id", "user_id"),
+    )
+
+
+# ---- scheduled announcements (PUSH-002)
+
+
+class AnnouncementTarget(enum.StrEnum):
+    CLIENTS = "clients"  # all the author's active clients
+    PLAN = "plan"  # the assignees of one of the author's plans
+    CLIENT = "client"  # one client
+    EVERYONE = "everyone"  # every user (Owners only)
+
+
+class AnnouncementStatus(enum.StrEnum):
+    SCHEDULED = "Scheduled"
+    SENT = "Sent"
+    CANCELLED = "Cancelled"
+
+
+class Announcement(db.Model):
+    """A message a trainer or an Owner schedules to a target, at a moment or at a local time in each zone."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    target: Mapped[AnnouncementTarget] = mapped_column(enum_type(AnnouncementTarget, "announcement_target"))
+    target_id: Mapped[int | None] = mapped_column()
+    # Either one moment for everyone, or a local date and time of day in each recipient's own time zone.
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    local_date: Mapped[date | None] = mapped_column(sa.Date)
+    local_time: Mapped[time | None] = mapped_column(sa.Time)
+    status: Mapped[AnnouncementStatus] = mapped_column(
+        enum_type(AnnouncementStatus, "announcement_status"), default=AnnouncementStatus.SCHEDULED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (sa.Index("ix_announcements_author_id_id", "author_id", "id"),)
+
+
+class AnnouncementDelivery(db.Model):
+    """One recipient of an announcement: when it is due for them, and when (and as which notification) it went."""
+
+    __tablename__ = "announcement_deliveries"
+
+    announcement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("announcements.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notifications.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        # Beat's claim: what is due and not sent, oldest first.
+        sa.Index(
+            "ix_announcement_deliveries_due",
+            "due_at",
+            postgresql_where=sa.text("sent_at IS NULL"),
+            sqlite_where=sa.text("sent_at IS NULL"),
+        ),
+        sa.Index("ix_announcement_deliveries_user_id", "user_id"),
     )

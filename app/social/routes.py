@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.core.api import MAX_ID, Blueprint
-from app.core.auth import auth_required, current_user
+from app.core.auth import auth_required, current_identity, current_user
 from app.core.errors import NotFound
-from app.social import schemas
+from app.social import announcements, schemas
 from app.social import services as svc
 
 blp = Blueprint("social", __name__, url_prefix="/api", description="Follows, the activity feed, kudos and comments.")
@@ -16,7 +16,7 @@ blp = Blueprint("social", __name__, url_prefix="/api", description="Follows, the
 def _user_id(value: str) -> int:
     """A user id from a path segment: `me` or a database id (anything else is a 404)."""
     if value == "me":
-        return current_user().id
+        return int(current_identity())
     if not value.isdigit() or not 0 < int(value) <= MAX_ID:
         raise NotFound("No such user.")
     return int(value)
@@ -122,7 +122,7 @@ class Feed(MethodView):
     @blp.response(200, schemas.ActivitySchema(many=True))
     def get(self, args):
         """Your feed: activities of the people you follow and yours, newest first (cursor list)."""
-        return svc.feed(current_user(), **args)
+        return svc.feed(int(current_identity()), **args)
 
 
 @blp.route("/users/<user_id>/activities")
@@ -132,7 +132,7 @@ class UserActivities(MethodView):
     @blp.response(200, schemas.ActivitySchema(many=True))
     def get(self, args, user_id):
         """One person's activities that you may see, newest first (cursor list)."""
-        return svc.user_activities(current_user(), _user_id(user_id), **args)
+        return svc.user_activities(int(current_identity()), _user_id(user_id), **args)
 
 
 @blp.route("/activities/<id:activity_id>")
@@ -211,3 +211,33 @@ class CommentById(MethodView):
     def delete(self, comment_id):
         """Delete a comment: its author or the activity's owner."""
         svc.delete_comment(current_user(), comment_id)
+
+
+# ---- scheduled announcements
+
+
+@blp.route("/announcements")
+class Announcements(MethodView):
+    @auth_required("Trainer", "Owner")
+    @blp.arguments(schemas.AnnouncementQueryArgsSchema, location="query")
+    @blp.response(200, schemas.AnnouncementSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List your announcements, newest first, with how many recipients they reached."""
+        return announcements.list_mine(current_user(), pagination_parameters)
+
+    @auth_required()
+    @blp.arguments(schemas.AnnouncementCreateSchema)
+    @blp.response(201, schemas.AnnouncementSchema)
+    def post(self, data):
+        """Schedule an announcement to your clients, a plan's assignees, one client, or (Owner) everyone."""
+        return announcements.create(current_user(), data)
+
+
+@blp.route("/announcements/<id:announcement_id>")
+class AnnouncementById(MethodView):
+    @auth_required()
+    @blp.response(204)
+    def delete(self, announcement_id):
+        """Cancel your announcement: recipients it has not reached yet will not get it."""
+        announcements.cancel(current_user(), announcement_id)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.accounts.schemas import ProfileImageSchema
 from app.core.api import PageQueryArgsSchema, Schema
-from app.core.schemas import CursorQueryArgsSchema, EnumField, Trimmed, UTCDateTime, text
-from app.social.models import MAX_CAPTION, MAX_COMMENT, ActivityType, FollowStatus, Privacy
+from app.core.schemas import CursorQueryArgsSchema, EnumField, Id, Trimmed, UTCDateTime, text
+from app.social.models import (
+    MAX_CAPTION,
+    MAX_COMMENT,
+    ActivityType,
+    AnnouncementStatus,
+    AnnouncementTarget,
+    FollowStatus,
+    Privacy,
+)
 
 # ---- privacy
 
@@ -101,3 +110,55 @@ class KudosSchema(PersonSchema):
     """Who gave kudos, and when."""
 
     given_at = UTCDateTime()
+
+
+# ---- announcements
+
+NEEDS_TARGET_ID = (AnnouncementTarget.PLAN, AnnouncementTarget.CLIENT)
+
+
+class AnnouncementSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String(allow_none=True)
+    target = EnumField(AnnouncementTarget)
+    target_id = fields.Integer(allow_none=True)
+    send_at = UTCDateTime(allow_none=True)
+    local_date = fields.Date(allow_none=True)
+    local_time = fields.Time(format="%H:%M", allow_none=True)
+    status = EnumField(AnnouncementStatus)
+    recipients = fields.Integer()
+    sent = fields.Integer()
+    created_at = UTCDateTime()
+
+
+class AnnouncementCreateSchema(Schema):
+    """`send_at` (one moment), or `local_date` + `local_time` (that time of day in each recipient's zone)."""
+
+    title = Trimmed(required=True, validate=validate.Length(min=1, max=200))
+    body = text(2000, load_default=None, allow_none=True)
+    target = EnumField(AnnouncementTarget, required=True)
+    target_id = Id(load_default=None, allow_none=True)
+    send_at = UTCDateTime(load_default=None, allow_none=True)
+    local_date = fields.Date(load_default=None, allow_none=True)
+    local_time = fields.Time(load_default=None, allow_none=True)
+
+    @ma.validates_schema
+    def _one_moment_and_a_target(self, data, **kwargs):
+        needs_id = data.get("target") in NEEDS_TARGET_ID
+        if needs_id and data.get("target_id") is None:
+            raise ma.ValidationError("Required for this target.", "target_id")
+        if not needs_id and data.get("target_id") is not None:
+            raise ma.ValidationError("Not allowed for this target.", "target_id")
+        local = data.get("local_date") is not None or data.get("local_time") is not None
+        if data.get("send_at") is None and not local:
+            raise ma.ValidationError("Give send_at, or local_date and local_time.", "send_at")
+        if data.get("send_at") is not None and local:
+            raise ma.ValidationError("Give send_at or a local date and time, not both.", "send_at")
+        for name in ("local_date", "local_time"):
+            if local and data.get(name) is None:
+                raise ma.ValidationError("Required with a local time.", name)
+
+
+class AnnouncementQueryArgsSchema(PageQueryArgsSchema):
+    """No filters: the page parameters only."""

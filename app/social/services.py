@@ -9,6 +9,7 @@ from flask import current_app
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
@@ -253,45 +254,96 @@ def _with_owner(viewer_id: int) -> sa.Select:
     return stmt.execution_options(populate_existing=True)  # counters move by UPDATE: read them as stored
 
 
-def _stream(viewer_id: int, authors: sa.Select, before: int | None, after: int | None, limit: int) -> list[dict]:
+def _stream(
+    viewer_id: int,
+    authors: sa.Select,
+    before: int | None,
+    after: int | None,
+    limit: int,
+    *,
+    recent_window: int = 0,
+) -> list[dict]:
     """The visible activities of `authors`, a cursor page, in one statement.
 
     Per author the viewer may see something of (`policy.audience`), one backward (or forward) walk of
     `ix_activities_user_id_id` keeps at most `limit` visible ids; the newest `limit` of those are the page.
-    Hidden rows never reach the page, so every page but the last is full.
+    Hidden rows never reach the page, so every page but the last is full. With `recent_window` (newest first
+    only), the newest `recent_window` ids are first walked once, newest first, against the audience (cheap when
+    the followed people are active); the per-author walks then run only when that left the page short, below
+    the window. On SQLite (the embedded demo: no LATERAL) the page is one plain ordered join.
     """
     audience = policy.audience(viewer_id, authors)
+    seen = audience.c.allowed > policy.NOTHING  # before any walk: an author hidden from the viewer costs nothing
+    visible = policy.rank(Activity.visibility) <= audience.c.allowed
     newest_first = after is None
-    walk = select(Activity.id).where(
-        Activity.user_id == audience.c.author_id, policy.rank(Activity.visibility) <= audience.c.allowed
-    )
-    if before is not None:
-        walk = walk.where(Activity.id < before)
-    if after is not None:
-        walk = walk.where(Activity.id > after)
     order = Activity.id.desc() if newest_first else Activity.id.asc()
-    walk = walk.order_by(order).limit(limit).lateral("walk")
-    page_order = walk.c.id.desc() if newest_first else walk.c.id.asc()
-    ids = select(walk.c.id).select_from(audience).join(walk, sa.true()).order_by(page_order).limit(limit)
+    cursor = [Activity.id < before] if before is not None else []
+    cursor += [Activity.id > after] if after is not None else []
+    if bind_of(db.session).dialect.name != "postgresql":
+        page = select(Activity.id).join(audience, audience.c.author_id == Activity.user_id)
+        ids = page.where(seen, visible, *cursor).order_by(order).limit(limit)
+    elif newest_first and recent_window:
+        ids = _recent_then_walks(audience, seen, visible, before, limit, recent_window)
+    else:
+        walks = _walks(audience, seen, visible, cursor, order, limit).subquery()
+        ids = select(walks.c.id).order_by(walks.c.id.desc() if newest_first else walks.c.id.asc()).limit(limit)
     stmt = _with_owner(viewer_id).where(Activity.id.in_(ids.scalar_subquery())).order_by(order)
     return [_view(row.Activity, row.username, row.kudoed) for row in db.session.execute(stmt)]
 
 
-def feed(viewer: User, before: int | None = None, after: int | None = None, limit: int = 50) -> list[dict]:
-    """Activities of the people I follow (accepted) and mine that I may see, newest first (cursor list)."""
-    followed = select(Follow.followee_id).where(Follow.follower_id == viewer.id, Follow.status == FollowStatus.ACCEPTED)
-    authors = sa.union_all(followed, select(sa.literal(viewer.id, sa.Integer))).subquery()
-    return _stream(viewer.id, select(authors.c[0]), before, after, limit)
+def _walks(
+    audience: sa.CTE, seen: sa.ColumnElement, visible: sa.ColumnElement, cursor: list, order: Any, limit: int
+) -> sa.Select:
+    """Per author, the first `limit` visible ids in `order` past the cursor: one bounded index walk each."""
+    walk = select(Activity.id).where(Activity.user_id == audience.c.author_id, visible, *cursor)
+    walk = walk.order_by(order).limit(limit).lateral("walk")
+    return select(walk.c.id.label("id")).select_from(audience).join(walk, sa.true()).where(seen)
+
+
+def _recent_then_walks(
+    audience: sa.CTE, seen: sa.ColumnElement, visible: sa.ColumnElement, before: int | None, limit: int, window: int
+) -> sa.Select:
+    """The newest `window` ids walked once against the audience; the per-author walks below them only if short."""
+    newest = aliased(Activity)
+    upper = (
+        sa.literal(before, sa.Integer)
+        if before is not None
+        else select(sa.func.coalesce(sa.func.max(newest.id), 0) + 1).scalar_subquery()
+    )
+    floor = upper - window
+    recent = (
+        select(Activity.id)
+        .where(policy.within_audience(audience), Activity.id < upper, Activity.id >= floor)
+        .order_by(Activity.id.desc())
+        .limit(limit)
+        .cte("recent")
+        .prefix_with("MATERIALIZED")
+    )
+    short = select(sa.func.count()).select_from(recent).scalar_subquery() < limit  # evaluated once
+    older = _walks(audience, seen, visible, [Activity.id < floor], Activity.id.desc(), limit).where(short)
+    both = sa.union_all(select(recent.c.id), older).subquery()
+    return select(both.c.id).order_by(both.c.id.desc()).limit(limit)
+
+
+def feed(viewer_id: int, before: int | None = None, after: int | None = None, limit: int = 50) -> list[dict]:
+    """Activities of the people I follow (accepted) and mine that I may see, newest first (cursor list).
+
+    Takes the viewer's id, not their row: the feed needs nothing else of them (one query less per request).
+    """
+    followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id, Follow.status == FollowStatus.ACCEPTED)
+    authors = sa.union_all(followed, select(sa.literal(viewer_id, sa.Integer))).subquery()
+    window = current_app.config["FEED_RECENT_WINDOW"]
+    return _stream(viewer_id, select(authors.c[0]), before, after, limit, recent_window=window)
 
 
 def user_activities(
-    viewer: User, user_id: int, before: int | None = None, after: int | None = None, limit: int = 50
+    viewer_id: int, user_id: int, before: int | None = None, after: int | None = None, limit: int = 50
 ) -> list[dict]:
     """One person's activities the viewer may see (404 for no such user, or across a block)."""
-    if policy.is_blocked(viewer.id, user_id):
+    if policy.is_blocked(viewer_id, user_id):
         raise NotFound("No such user.")
     accounts_services.get_user(user_id)
-    return _stream(viewer.id, select(sa.literal(user_id, sa.Integer)), before, after, limit)
+    return _stream(viewer_id, select(sa.literal(user_id, sa.Integer)), before, after, limit)
 
 
 def get_activity(viewer: User, activity_id: int) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""Social: follows, privacy settings, activity visibility and counters, kudos, comments; the feed's index.
+"""Social: follows, privacy settings, activity visibility and counters, kudos, comments, announcements.
 
 Revision ID: 0010_social
-Revises: 0004_training
+Revises: 0004_training (depends on 0003_projects)
 Create Date: 2026-12-06 02:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 revision = "0010_social"
 down_revision = "0004_training"
 branch_labels = None
-depends_on = None
+depends_on = "0003_projects"  # notifications (announcement deliveries point at them)
 
 PRIVACY = ("Public", "Followers", "Private")
 
@@ -102,8 +102,91 @@ def upgrade():
         batch_op.create_index("ix_comments_activity_id_id", ["activity_id", "id"], unique=False)
         batch_op.create_index("ix_comments_user_id", ["user_id"], unique=False)
 
+    op.create_table(
+        "announcements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column(
+            "target",
+            sa.Enum(
+                "clients",
+                "plan",
+                "client",
+                "everyone",
+                name="announcement_target",
+                native_enum=False,
+                create_constraint=True,
+                length=8,
+            ),
+            nullable=False,
+        ),
+        sa.Column("target_id", sa.Integer(), nullable=True),
+        sa.Column("send_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("local_date", sa.Date(), nullable=True),
+        sa.Column("local_time", sa.Time(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "Scheduled",
+                "Sent",
+                "Cancelled",
+                name="announcement_status",
+                native_enum=False,
+                create_constraint=True,
+                length=9,
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["users.id"], name=op.f("fk_announcements_author_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_announcements")),
+    )
+    with op.batch_alter_table("announcements", schema=None) as batch_op:
+        batch_op.create_index("ix_announcements_author_id_id", ["author_id", "id"], unique=False)
+
+    op.create_table(
+        "announcement_deliveries",
+        sa.Column("announcement_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("notification_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["announcement_id"],
+            ["announcements.id"],
+            name=op.f("fk_announcement_deliveries_announcement_id_announcements"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["notification_id"],
+            ["notifications.id"],
+            name=op.f("fk_announcement_deliveries_notification_id_notifications"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_announcement_deliveries_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("announcement_id", "user_id", name=op.f("pk_announcement_deliveries")),
+    )
+    with op.batch_alter_table("announcement_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_announcement_deliveries_due",
+            ["due_at"],
+            unique=False,
+            postgresql_where=sa.text("sent_at IS NULL"),
+            sqlite_where=sa.text("sent_at IS NULL"),
+        )
+        batch_op.create_index("ix_announcement_deliveries_user_id", ["user_id"], unique=False)
+
 
 def downgrade():
+    op.drop_table("announcement_deliveries")
+    op.drop_table("announcements")
     op.drop_table("comments")
     op.drop_table("kudos")
     with op.batch_alter_table("activities", schema=None) as batch_op:
