@@ -109,6 +109,12 @@ class Config:
     SENTRY_DSN = os.environ.get("SENTRY_DSN", "")  # empty: no error tracking
     SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
     SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
+    # Backups: pg_dump files in a folder that must outlive the process (not a Heroku dyno's disk).
+    BACKUP_PATH = os.environ.get("BACKUP_PATH", str(INSTANCE_DIR / "backups"))
+    BACKUP_NIGHTLY = env_bool("BACKUP_NIGHTLY", False)
+    BACKUP_HOUR = env_int("BACKUP_HOUR", 3)  # UTC
+    BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 14)
+    BACKUP_KEEP_MIN = env_int("BACKUP_KEEP_MIN", 3)  # never fewer, however old
 
     # Calendar. Keys: comma-separated Fernet keys, the first encrypts, all decrypt (rotate by prepending);
     # empty derives one from SECRET_KEY (development only).

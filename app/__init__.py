@@ -190,5 +190,7 @@ def celery_init_app(app: Flask):
 
 def register_commands(app: Flask) -> None:
     from app.core.cli import register_commands as register
+    from app.ops.cli import backup_cli
 
     register(app)
+    app.cli.add_command(backup_cli)
