@@ -47,6 +47,11 @@ class Config:
 
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Optional streaming replica for named read paths (app/core/replica.py); reads of your own writes wait for it.
+    SQLALCHEMY_REPLICA_URI = database_url(os.environ.get("DATABASE_REPLICA_URL"))
+    REPLICA_LSN_TTL = env_int("REPLICA_LSN_TTL", 600)
+    REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
+    REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2)
     REDIS_URL = os.environ.get("REDIS_URL")
     REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 64)
 
@@ -206,6 +211,7 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     MAIL_BACKEND = "smtp"
     SENTRY_DSN = ""  # tests that track errors point it at their own local ingest server
+    SQLALCHEMY_REPLICA_URI = None  # the replica tests build their own primary and replica
     CELERY = {**Config.CELERY, "broker_url": REDIS_URL}
 
 

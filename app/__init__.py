@@ -30,6 +30,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_metrics(app)
     register_transport_security(app)
     register_extensions(app)
+    register_read_replica(app)
     register_blueprints(app)
     register_socket_handlers(app)
     register_signal_handlers(app)
@@ -108,6 +109,13 @@ def register_extensions(app: Flask) -> None:
         async_handlers=False,
         json=PacketJSON,
     )
+
+
+def register_read_replica(app: Flask) -> None:
+    """The optional read replica (DATABASE_REPLICA_URL); its write-position hook runs after the commit."""
+    from app.core.replica import init_replica
+
+    init_replica(app)
 
 
 def register_blueprints(app: Flask) -> None:
