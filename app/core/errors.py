@@ -6,11 +6,15 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import redis
 from flask import Flask, g, jsonify
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+# Outages of a dependency, not bugs: PostgreSQL unreachable or restarting, the pool's wait timed out, Redis down.
+UNAVAILABLE = (OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
 
 
 class AppError(Exception):
@@ -115,6 +119,18 @@ def handle_integrity_error(error: IntegrityError):
     return _json_error(409, "The request conflicts with existing data.")
 
 
+def handle_unavailable(error: Exception):
+    """The database or Redis is unreachable (restarting, failing over, pool exhausted): a clean 503 to retry."""
+    from app.extensions import db
+
+    log.warning("dependency unavailable (request id %s): %s", g.get("request_id"), type(error).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is discarded at teardown anyway
+        log.debug("rollback after an outage failed", exc_info=True)
+    return _json_error(503, "A service the API depends on is unavailable; retry shortly.", headers={"Retry-After": "5"})
+
+
 def handle_unexpected(error: Exception):
     """Log an unexpected failure with the request id; answer a plain 500."""
     log.exception("unhandled error (request id %s)", g.get("request_id"))
@@ -126,4 +142,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    for unavailable in UNAVAILABLE:
+        app.register_error_handler(unavailable, handle_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
