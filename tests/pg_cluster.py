@@ -16,7 +16,18 @@ from pathlib import Path
 
 import psycopg
 
-BIN = Path(subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip())
+
+def _bindir() -> Path:
+    """The server binaries: pg_config's, else Debian's newest /usr/lib/postgresql/<version>/bin."""
+    if shutil.which("pg_config"):
+        return Path(
+            subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+        )
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name))
+    return found[-1] if found else Path("/usr/bin")
+
+
+BIN = _bindir()
 
 
 def _free_port() -> int:
