@@ -58,6 +58,8 @@ fuzz: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r app config.py wsgi.py celery_worker.py gunicorn_web.py --severity-level medium
+	$(BIN)/python ops/audit.py
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .

@@ -47,6 +47,11 @@ class Config:
 
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Optional streaming replica for named read paths (app/core/replica.py); reads of your own writes wait for it.
+    SQLALCHEMY_REPLICA_URI = database_url(os.environ.get("DATABASE_REPLICA_URL"))
+    REPLICA_LSN_TTL = env_int("REPLICA_LSN_TTL", 600)
+    REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
+    REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2)
     REDIS_URL = os.environ.get("REDIS_URL")
     REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 64)
 
@@ -130,6 +135,12 @@ class Config:
     SENTRY_DSN = os.environ.get("SENTRY_DSN", "")  # empty: no error tracking
     SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
     SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE", "")
+    # Backups: pg_dump files in a folder that must outlive the process (not a Heroku dyno's disk).
+    BACKUP_PATH = os.environ.get("BACKUP_PATH", str(INSTANCE_DIR / "backups"))
+    BACKUP_NIGHTLY = env_bool("BACKUP_NIGHTLY", False)
+    BACKUP_HOUR = env_int("BACKUP_HOUR", 3)  # UTC
+    BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 14)
+    BACKUP_KEEP_MIN = env_int("BACKUP_KEEP_MIN", 3)  # never fewer, however old
 
     # Calendar. Keys: comma-separated Fernet keys, the first encrypts, all decrypt (rotate by prepending);
     # empty derives one from SECRET_KEY (development only).
@@ -284,6 +295,7 @@ class TestingConfig(Config):
     OUTBOUND_ALLOWED_NETWORKS = "127.0.0.0/8,::1/128"
     MAIL_BACKEND = "smtp"
     SENTRY_DSN = ""  # tests that track errors point it at their own local ingest server
+    SQLALCHEMY_REPLICA_URI = None  # the replica tests build their own primary and replica
     CELERY = {**Config.CELERY, "broker_url": REDIS_URL}
 
 

@@ -30,6 +30,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_metrics(app)
     register_transport_security(app)
     register_extensions(app)
+    register_read_replica(app)
     register_blueprints(app)
     register_socket_handlers(app)
     register_signal_handlers(app)
@@ -115,6 +116,13 @@ def register_extensions(app: Flask) -> None:
         json=PacketJSON,
         serializer=sockets.AnsweredPacket,
     )
+
+
+def register_read_replica(app: Flask) -> None:
+    """The optional read replica (DATABASE_REPLICA_URL); its write-position hook runs after the commit."""
+    from app.core.replica import init_replica
+
+    init_replica(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -211,5 +219,7 @@ def celery_init_app(app: Flask):
 
 def register_commands(app: Flask) -> None:
     from app.core.cli import register_commands as register
+    from app.ops.cli import backup_cli
 
     register(app)
+    app.cli.add_command(backup_cli)

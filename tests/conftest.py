@@ -105,6 +105,9 @@ def _reset_redis(app) -> None:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "live: the test talks to server processes, so its data is really committed")
+    config.addinivalue_line(
+        "markers", "scaleout: the Procfile's processes behind haproxy, under faults (about a minute)"
+    )
     os.environ.setdefault("SPOTTER_ENV", "testing")
 
 

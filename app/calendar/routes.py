@@ -10,6 +10,7 @@ from app.calendar import services as svc
 from app.core.api import Blueprint
 from app.core.auth import auth_required, current_user
 from app.core.pagination import paginate
+from app.core.replica import read_from_replica
 
 blp = Blueprint("calendar", __name__, url_prefix="/api", description="Calendar, plan assignments, feed and sync.")
 
@@ -37,6 +38,7 @@ class Events(MethodView):
     @blp.arguments(schemas.EventQueryArgsSchema, location="query")
     @blp.response(200, schemas.OccurrenceSchema(many=True))
     @blp.paginate()
+    @read_from_replica
     def get(self, args, pagination_parameters):
         """List the occurrences in a range of your calendar or an active client's, by start."""
         found = svc.list_occurrences(current_user(), args["from_"], args["to"], args.get("user_id"))

@@ -36,7 +36,9 @@ def send_message(
     """Store a message and emit it to both users after commit; return it and whether it is new.
 
     The permission check and the insert are one statement. A repeated `client_msg_id` returns the stored
-    message (not stored or emitted again), even when the retry itself would now be refused (rate limit, block).
+    message (not stored again), even when the retry itself would now be refused (rate limit, block), and
+    announces it to the receiver again, with the same id: a sender retries when its ack was lost, and the first
+    announcement may have been lost with it (the web process died between the commit and the publish).
     """
     try:
         check_rate(sender.id, "chat-send", current_app.config["CHAT_SEND_RATE"], "Too many messages; slow down.")
@@ -46,17 +48,23 @@ def send_message(
         stored = _retried(sender.id, client_msg_id, receiver_id, content) if client_msg_id else None
         if stored is None:
             raise
-        return stored, False
+        return _announced_again(stored), False
     message = _insert_if_allowed(sender.id, receiver_id, content, client_msg_id)
     if message is None:  # refused, or the same client_msg_id was stored first (a retry, a concurrent duplicate)
         stored = _retried(sender.id, client_msg_id, receiver_id, content) if client_msg_id else None
         if stored is None:
             check_may_message(sender, receiver_id)  # raises the refusal's error
             raise Conflict("Who may message whom changed while sending; try again.")
-        return stored, False
+        return _announced_again(stored), False
     sockets.emit_to_users([receiver_id, sender.id], "message", message_payload(message))
     wait_until_durable(db.session)  # delivered as soon as stored; acked (returned) once it would survive a crash
     return message, True
+
+
+def _announced_again(message: Message) -> Message:
+    """Emit a retried message to its receiver once more (clients keep one message per id)."""
+    sockets.emit_to_user(message.receiver_id, "message", message_payload(message))
+    return message
 
 
 def check_may_message(sender: User | SocketUser, receiver_id: int) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import Retry
+from celery.schedules import crontab
 from celery.signals import before_task_publish
 from flask import Flask, g
 
@@ -102,4 +103,14 @@ def beat_schedule(app: Flask) -> dict:
             "task": "social.send_announcements",
             "schedule": timedelta(seconds=app.config["ANNOUNCEMENT_INTERVAL"]),
         },
+        **_backup_schedule(app),
+    }
+
+
+def _backup_schedule(app: Flask) -> dict:
+    """The nightly database backup, when BACKUP_NIGHTLY is on (BACKUP_PATH must outlive the process)."""
+    if not app.config["BACKUP_NIGHTLY"]:
+        return {}
+    return {
+        "nightly-backup": {"task": "ops.nightly_backup", "schedule": crontab(hour=app.config["BACKUP_HOUR"], minute=0)}
     }

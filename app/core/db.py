@@ -163,8 +163,34 @@ def forget_unused_marks() -> None:
         g.pop(_WITHOUT_TRANSACTION_KEY, None)
 
 
+_REPLICA_KEY = "spotter_db_replica"
+
+
+def use_replica(engine: sa.Engine) -> None:
+    """Send this unit of work's reads to a replica's engine (app/core/replica.py decides when)."""
+    g.setdefault(_REPLICA_KEY, engine)
+
+
+def forget_replica() -> None:
+    """End of a unit of work: the next one (in the same app context, as in tests) decides afresh."""
+    if has_app_context():
+        g.pop(_REPLICA_KEY, None)
+
+
+def replica_in_use() -> sa.Engine | None:
+    """The replica engine this unit of work reads from, if any."""
+    return g.get(_REPLICA_KEY) if has_app_context() else None
+
+
 class UnitOfWorkSession(FlaskSession):
     """The app's session: the first connection of a unit of work marked `read_without_transaction` autocommits."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        """The replica's engine for a unit of work sent there (`use_replica`), else Flask-SQLAlchemy's choice."""
+        replica = replica_in_use() if bind is None else None
+        if replica is not None:
+            return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
     def _connection_for_bind(self, engine: Any, execution_options: Any = None, **kwargs: Any) -> Any:
         # The one place SQLAlchemy's Session takes a connection (executes, `get`, `connection()`, flushes).
@@ -180,6 +206,9 @@ class UnitOfWorkSession(FlaskSession):
 def bind_of(session: Session | scoped_session) -> sa.Engine | sa.Connection:
     """What a session reads through (the app's engine, or the tests' connection), without making a session."""
     if isinstance(session, scoped_session) and not session.registry.has():
+        replica = replica_in_use()
+        if replica is not None:
+            return replica
         options = session.session_factory.kw
         return options["bind"] if options.get("bind") is not None else options["db"].engine  # Flask-SQLAlchemy's
     return (session() if isinstance(session, scoped_session) else session).get_bind()

@@ -7,11 +7,14 @@ from http import HTTPStatus
 from typing import Any
 
 import redis
-from flask import Flask, g, jsonify
-from sqlalchemy.exc import IntegrityError
+from flask import Flask, current_app, g, jsonify
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+# Outages of a dependency, not bugs: PostgreSQL unreachable or restarting, the pool's wait timed out, Redis down.
+UNAVAILABLE = (OperationalError, PoolTimeout, redis.ConnectionError, redis.TimeoutError)
 
 
 class AppError(Exception):
@@ -145,9 +148,13 @@ def handle_integrity_error(error: IntegrityError):
     return _json_error(409, "The request conflicts with existing data.")
 
 
-def handle_redis_error(error: redis.RedisError):
-    """Redis (revocations, rate limits, cache) unreachable: 503 with `Retry-After`, never a 500."""
-    log.warning("redis unavailable (request id %s): %s", g.get("request_id"), error)
+def handle_unavailable(error: Exception):
+    """The database or Redis is unreachable (restarting, failing over, pool exhausted): 503 with `Retry-After`."""
+    log.warning("dependency unavailable (request id %s): %s", g.get("request_id"), type(error).__name__)
+    try:
+        current_app.extensions["sqlalchemy"].session.rollback()  # the app's Flask-SQLAlchemy
+    except Exception:  # the connection is gone; the session is discarded at teardown anyway
+        log.debug("rollback after an outage failed", exc_info=True)
     return handle_app_error(service_unavailable())
 
 
@@ -162,6 +169,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
-    app.register_error_handler(redis.ConnectionError, handle_redis_error)
-    app.register_error_handler(redis.TimeoutError, handle_redis_error)
+    for unavailable in UNAVAILABLE:
+        app.register_error_handler(unavailable, handle_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -21,7 +21,7 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.http import quote_etag
 
-from app.core.db import after_commit, read_without_transaction
+from app.core.db import after_commit, read_without_transaction, replica_in_use
 from app.extensions import cache, db
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Calla
                 return _respond(entry)
             read_without_transaction(db.session)  # a cacheable answer is built by reads alone
             response = current_app.make_response(view(*args, **kwargs))
-            if response.status_code != 200:
+            # An answer read on a replica may predate the version it would be stored under: served, not stored.
+            if response.status_code != 200 or replica_in_use() is not None:
                 return response
             body = response.get_data()
             headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}

@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from app.core.api import Blueprint
 from app.core.auth import auth_required, current_user
+from app.core.replica import read_from_replica
 from app.exercises import schemas
 from app.exercises import services as svc
 from app.exercises.cache import cached_library_response
@@ -30,6 +31,7 @@ class Exercises(MethodView):
     @blp.response(200, schemas.ExerciseSchema(many=True))
     @blp.alt_response(304, description="Not modified (the `If-None-Match` ETag is current)")
     @blp.paginate()
+    @read_from_replica
     def get(self, args, pagination_parameters):
         """List and search the library (archived exercises are hidden)."""
         page = svc.search_exercises(pagination_parameters, **args)
@@ -50,6 +52,7 @@ class ExerciseById(MethodView):
     @blp.doc(description=CACHED)
     @blp.response(200, schemas.ExerciseSchema)
     @blp.alt_response(304, description="Not modified (the `If-None-Match` ETag is current)")
+    @read_from_replica
     def get(self, exercise_id):
         """Read an exercise (archived ones too)."""
         return jsonify(schemas.dump_exercise(svc.get_exercise(exercise_id)))

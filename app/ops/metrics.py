@@ -18,6 +18,7 @@ from app.core import metrics
 from app.core.db import utcnow
 from app.core.errors import Unauthorized
 from app.core.redis import redis_client
+from app.core.replica import replica_lag_seconds
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ class ScrapeCollector:
 
     def collect(self) -> Iterator[Metric]:
         """Yield every metric family this scrape could read."""
-        for probe in (self._jobs, self._queue_depth, self._lags, self._pool):
+        for probe in (self._jobs, self._queue_depth, self._lags, self._pool, self._replica):
             try:
                 yield from probe()
             except Exception as error:  # a scrape reports what it can; an outage shows in readyz and alerts
@@ -91,6 +92,15 @@ class ScrapeCollector:
                 value=pool.checkedout(),
             )
             yield GaugeMetricFamily("spotter_db_pool_size", "Connections this process's pool keeps.", value=pool.size())
+
+    def _replica(self) -> Iterator[Metric]:
+        lag = replica_lag_seconds()
+        if lag is not None:
+            yield GaugeMetricFamily(
+                "spotter_db_replica_lag_seconds",
+                "How far the read replica's replay is behind (0: caught up).",
+                value=lag,
+            )
 
 
 def check_token() -> None:

@@ -9,6 +9,7 @@ from app.core.api import Blueprint, parse_id
 from app.core.auth import auth_required, current_identity, current_user
 from app.core.errors import NotFound
 from app.core.pagination import paginate
+from app.core.replica import read_from_replica
 from app.core.response_cache import cached_response
 from app.core.time import local_today
 from app.exercises import services as exercises_services
@@ -140,6 +141,7 @@ class ExerciseProgress(MethodView):
     )
     @blp.arguments(schemas.ProgressQueryArgsSchema, location="query")
     @blp.response(200, schemas.ProgressSchema)
+    @read_from_replica
     def get(self, args, user_id, exercise_id):
         """An athlete's progress on one exercise: a series by day, week or month, and personal records."""
         athlete = _athlete(user_id)
@@ -154,6 +156,7 @@ class Stats(MethodView):
     @cached_response(_stats_key)
     @blp.doc(description="Weeks and days are the athlete's (their time zone). " + READ + CACHED)
     @blp.response(200, schemas.StatsSchema)
+    @read_from_replica
     def get(self, user_id):
         """An athlete's dashboard: this week vs last, streaks, recent records, latest measurements."""
         return analytics.stats(_athlete(user_id))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from app import create_app
 
 SHAPE = {"code", "status", "message"}
@@ -79,3 +81,16 @@ def test_access_log_is_one_json_line_per_request(client, capsys):
     record = json.loads(lines[-1])
     assert record["method"] == "GET" and record["path"] == "/healthz" and record["status"] == 200
     assert record["request_id"] == "log-me" and "duration_ms" in record
+
+
+@pytest.mark.live  # the broken app must use its own engine, not the test's transaction
+def test_an_unreachable_database_is_a_clean_503_not_a_500(client, login, user):
+    headers = login(user)
+    broken = create_app("testing", SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:1/nope")
+    response = broken.test_client().get("/api/workouts", headers=headers)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    body = response.get_json()
+    assert (
+        body["code"] == 503 and "unavailable" in body["message"] and "Traceback" not in response.get_data(as_text=True)
+    )

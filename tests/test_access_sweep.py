@@ -1,0 +1,240 @@
+"""The two-user access sweep: every id-taking route of the URL map, tried by user B on user A's objects.
+
+User A (a trainer with a client) makes one of every object; user B (a trainer with no relationship to A)
+tries every route whose path takes an id, with a body valid for the route. B must get the status API.md
+gives (404 for what B may not see, 403 for what B sees but may not change). Then A sends the same request
+and must not get a 403/404/422: so B's refusal was the permission check, not a bad body or a missing
+object. A route of the URL map with no entry in `SWEEP` fails the test: none is forgotten.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from app.calendar.models import CalendarConnection, Provider
+from app.extensions import db
+from tests import factories
+
+# Routes that take no object id: assets by file name. Every other route with a path argument is swept.
+NOT_OBJECT_ROUTES = {"/static/<filename>", "/api/docs/assets/<filename>"}
+START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
+PAST = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+# 404: B may not know it exists (API.md: objects a caller may not see); 403: B sees it, may not change it.
+HIDDEN, REFUSED = {404}, {403}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# (method, rule) -> (path arguments from the world, JSON body or None, statuses B may get).
+SWEEP = {
+    ("DELETE", "/api/calendar/connections/<connection_id>"): (
+        lambda w: {"connection_id": w.connection},
+        None,
+        HIDDEN,
+    ),
+    ("GET", "/api/calendar/feed/<token>.ics"): (lambda w: {"token": "not-" + w.feed_token}, None, HIDDEN),
+    ("GET", "/api/coaching/<relationship_id>"): (lambda w: {"relationship_id": w.coaching}, None, HIDDEN),
+    ("DELETE", "/api/coaching/<relationship_id>"): (lambda w: {"relationship_id": w.coaching}, None, HIDDEN),
+    ("POST", "/api/coaching/<relationship_id>/accept"): (lambda w: {"relationship_id": w.pending}, None, HIDDEN),
+    ("POST", "/api/coaching/<relationship_id>/decline"): (lambda w: {"relationship_id": w.pending}, None, HIDDEN),
+    ("DELETE", "/api/devices/<device_id>"): (lambda w: {"device_id": w.device}, None, HIDDEN),
+    ("GET", "/api/events/<event_id>"): (lambda w: {"event_id": w.event}, None, HIDDEN),
+    ("PUT", "/api/events/<event_id>"): (
+        lambda w: {"event_id": w.event},
+        {"title": "moved", "start_time": _iso(START), "end_time": _iso(START + timedelta(hours=1))},
+        HIDDEN,
+    ),
+    ("PATCH", "/api/events/<event_id>"): (lambda w: {"event_id": w.event}, {"title": "renamed"}, HIDDEN),
+    ("DELETE", "/api/events/<event_id>"): (lambda w: {"event_id": w.event}, None, HIDDEN),
+    ("PUT", "/api/exercises/<exercise_id>"): (
+        lambda w: {"exercise_id": w.exercise},
+        {"name": "Renamed press", "category": "Strength", "difficulty_level": "Beginner"},
+        REFUSED,  # the library is public: B sees A's exercise
+    ),
+    ("PATCH", "/api/exercises/<exercise_id>"): (lambda w: {"exercise_id": w.exercise}, {"name": "X2"}, REFUSED),
+    ("DELETE", "/api/exercises/<exercise_id>"): (lambda w: {"exercise_id": w.exercise}, None, REFUSED),
+    ("GET", "/api/measurements/<measurement_id>"): (lambda w: {"measurement_id": w.measurement}, None, HIDDEN),
+    ("DELETE", "/api/measurements/<measurement_id>"): (lambda w: {"measurement_id": w.measurement}, None, HIDDEN),
+    ("POST", "/api/plans/<plan_id>/assignments"): (
+        lambda w: {"plan_id": w.plan},
+        lambda w: {"user_id": w.client_id, "start_date": "2031-03-03"},
+        HIDDEN,
+    ),
+    ("GET", "/api/plans/<plan_id>"): (lambda w: {"plan_id": w.plan}, None, HIDDEN),
+    ("PUT", "/api/plans/<plan_id>"): (
+        lambda w: {"plan_id": w.plan},
+        {"title": "plan2", "weeks": 2, "visibility": "Private", "schedule": []},
+        HIDDEN,
+    ),
+    ("PATCH", "/api/plans/<plan_id>"): (lambda w: {"plan_id": w.plan}, {"title": "plan3"}, HIDDEN),
+    ("DELETE", "/api/plans/<plan_id>"): (lambda w: {"plan_id": w.plan}, None, HIDDEN),
+    ("GET", "/api/projects/<project_id>"): (lambda w: {"project_id": w.project}, None, HIDDEN),
+    ("PUT", "/api/projects/<project_id>"): (lambda w: {"project_id": w.project}, {"name": "p2"}, HIDDEN),
+    ("PATCH", "/api/projects/<project_id>"): (lambda w: {"project_id": w.project}, {"name": "p3"}, HIDDEN),
+    ("DELETE", "/api/projects/<project_id>"): (lambda w: {"project_id": w.project}, None, HIDDEN),
+    ("GET", "/api/projects/<project_id>/members"): (lambda w: {"project_id": w.project}, None, HIDDEN),
+    ("POST", "/api/projects/<project_id>/members"): (
+        lambda w: {"project_id": w.project},
+        lambda w: {"user_id": w.other_id, "role": "Member"},
+        HIDDEN,
+    ),
+    ("GET", "/api/projects/<project_id>/members/<user_id>"): (
+        lambda w: {"project_id": w.project, "user_id": w.client_id},
+        None,
+        HIDDEN,
+    ),
+    ("PUT", "/api/projects/<project_id>/members/<user_id>"): (
+        lambda w: {"project_id": w.project, "user_id": w.client_id},
+        {"role": "Admin"},
+        HIDDEN,
+    ),
+    ("PATCH", "/api/projects/<project_id>/members/<user_id>"): (
+        lambda w: {"project_id": w.project, "user_id": w.client_id},
+        {"role": "Admin"},
+        HIDDEN,
+    ),
+    ("DELETE", "/api/projects/<project_id>/members/<user_id>"): (
+        lambda w: {"project_id": w.project, "user_id": w.client_id},
+        None,
+        HIDDEN,
+    ),
+    ("GET", "/api/projects/<project_id>/tasks"): (lambda w: {"project_id": w.project}, None, HIDDEN),
+    ("POST", "/api/projects/<project_id>/tasks"): (lambda w: {"project_id": w.project}, {"title": "t2"}, HIDDEN),
+    ("GET", "/api/sessions/<session_id>"): (lambda w: {"session_id": w.session}, None, HIDDEN),
+    ("PUT", "/api/sessions/<session_id>"): (
+        lambda w: {"session_id": w.session},
+        {"started_at": _iso(PAST)},
+        HIDDEN,
+    ),
+    ("PATCH", "/api/sessions/<session_id>"): (lambda w: {"session_id": w.session}, {"notes": "n"}, HIDDEN),
+    ("DELETE", "/api/sessions/<session_id>"): (lambda w: {"session_id": w.session}, None, HIDDEN),
+    ("GET", "/api/tasks/<task_id>"): (lambda w: {"task_id": w.task}, None, HIDDEN),
+    ("PUT", "/api/tasks/<task_id>"): (lambda w: {"task_id": w.task}, {"title": "t3"}, HIDDEN),
+    ("PATCH", "/api/tasks/<task_id>"): (lambda w: {"task_id": w.task}, {"title": "t4"}, HIDDEN),
+    ("DELETE", "/api/tasks/<task_id>"): (lambda w: {"task_id": w.task}, None, HIDDEN),
+    ("GET", "/api/users/<user_id>/progress/exercises/<exercise_id>"): (
+        lambda w: {"user_id": w.a_id, "exercise_id": w.exercise},
+        None,
+        REFUSED,  # A's public profile is visible; A's figures are not
+    ),
+    ("GET", "/api/users/<user_id>/stats"): (lambda w: {"user_id": w.a_id}, None, REFUSED),
+    ("PUT", "/api/users/<user_id>"): (lambda w: {"user_id": w.a_id}, {"profile": {"bio": "b"}}, REFUSED),
+    ("PATCH", "/api/users/<user_id>"): (lambda w: {"user_id": w.a_id}, {"profile": {"bio": "b"}}, REFUSED),
+    ("GET", "/api/workouts/<workout_id>"): (lambda w: {"workout_id": w.workout}, None, HIDDEN),
+    ("PUT", "/api/workouts/<workout_id>"): (
+        lambda w: {"workout_id": w.workout},
+        lambda w: {"title": "w2", "visibility": "Private", "items": [{"exercise_id": w.exercise, "position": 1}]},
+        HIDDEN,
+    ),
+    ("PATCH", "/api/workouts/<workout_id>"): (lambda w: {"workout_id": w.workout}, {"title": "w3"}, HIDDEN),
+    ("DELETE", "/api/workouts/<workout_id>"): (lambda w: {"workout_id": w.workout}, None, HIDDEN),
+    ("POST", "/api/workouts/<workout_id>/copy"): (lambda w: {"workout_id": w.workout}, None, HIDDEN),
+}
+# Routes keyed by another user's id where B acts on B's own data or sees A's public view: B may succeed, and
+# what B gets is checked by the route's own tests (the public user view leaves private fields out).
+OWN_OR_PUBLIC = {
+    ("GET", "/api/users/<user_id>"): (lambda w: {"user_id": w.a_id}, None, {200}),
+    ("GET", "/api/exercises/<exercise_id>"): (lambda w: {"exercise_id": w.exercise}, None, {200}),  # public library
+    ("POST", "/api/users/<user_id>/block"): (lambda w: {"user_id": w.a_id}, None, {200, 201, 204}),
+    ("DELETE", "/api/users/<user_id>/block"): (lambda w: {"user_id": w.a_id}, None, {204, 404}),
+}
+
+
+def plain(rule: str) -> str:
+    """A rule without its converters (`/api/users/<id:user_id>` is `/api/users/<user_id>`): entries outlive them."""
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"<\1>", rule)
+
+
+def id_routes(app) -> set[tuple[str, str]]:
+    """Every (method, rule) of the URL map whose path takes an argument (assets by file name aside)."""
+    return {
+        (method, plain(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.arguments and plain(rule.rule) not in NOT_OBJECT_ROUTES
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_no_id_taking_route_is_forgotten(app):
+    swept = set(SWEEP) | set(OWN_OR_PUBLIC)
+    assert id_routes(app) - swept == set(), "add the new routes to SWEEP (or OWN_OR_PUBLIC, with a reason)"
+    assert swept - id_routes(app) == set(), "SWEEP names routes that no longer exist"
+
+
+@pytest.fixture
+def world(client, login, make_user):
+    """A trainer A with one of every object, an active and a pending client; B, a trainer who knows none."""
+    a, b = make_user(role="Trainer"), make_user(role="Trainer")
+    client_user, pending_user, other = make_user(), make_user(), make_user()
+    coaching = factories.make_coaching(a, client_user, "Active")
+    pending = factories.make_coaching(a, pending_user, "Pending")
+    exercise = factories.make_exercise(a)
+    workout = factories.make_workout(a, [exercise])
+    plan = factories.make_plan(a, [(1, 1, workout)])
+    project = factories.make_project(a, members=[client_user])
+    task = factories.make_task(project, a)
+    event = factories.make_event(a, START)
+    session = factories.make_session(a, START, sets=[{"exercise_id": exercise.id, "reps": 5, "weight_kg": 80}])
+    measurement = factories.make_measurement(a, "Weight", 80.5, START)
+    connection = CalendarConnection(user_id=a.id, provider=Provider.CALDAV, url="http://127.0.0.1:1/", credentials="x")
+    db.session.add(connection)
+    db.session.commit()
+    a_headers = login(a)
+    device = client.post("/api/devices", json={"platform": "android", "token": "a-device"}, headers=a_headers)
+    feed_url = client.post("/api/calendar/feed-token", headers=a_headers).get_json()["url"]
+    feed_token = feed_url.rsplit("/", 1)[1].removesuffix(".ics")
+    return SimpleNamespace(
+        a_id=a.id,
+        client_id=client_user.id,
+        other_id=other.id,
+        coaching=coaching.id,
+        pending=pending.id,
+        exercise=exercise.id,
+        workout=workout.id,
+        plan=plan.id,
+        project=project.id,
+        task=task.id,
+        event=event.id,
+        session=session.id,
+        measurement=measurement.id,
+        device=device.get_json()["id"],
+        connection=connection.id,
+        feed_token=feed_token,
+        a_headers=a_headers,
+        b_headers=login(b),
+    )
+
+
+def _fill(rule: str, values: dict) -> str:
+    """The rule with each `<converter:name>` replaced by its value."""
+    return re.sub(r"<([^>]+)>", lambda m: str(values[m.group(1)]), rule)
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(SWEEP))
+def test_b_cannot_reach_a_s_objects(client, world, method, rule):
+    args, body, allowed = SWEEP[(method, rule)]
+    url = _fill(rule, args(world))
+    json_body = body(world) if callable(body) else body
+    as_b = client.open(url, method=method, headers=world.b_headers, json=json_body)
+    assert as_b.status_code in allowed, (method, url, as_b.status_code, as_b.get_json())
+    assert as_b.get_json()["code"] == as_b.status_code  # API.md's error shape
+    if rule.endswith(".ics"):  # a capability URL: A's own token works without a login
+        assert client.get(_fill(rule, {"token": world.feed_token})).status_code == 200
+        return
+    as_a = client.open(url, method=method, headers=world.a_headers, json=json_body)
+    assert as_a.status_code not in (403, 404, 422), (method, url, as_a.status_code, as_a.get_json())
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(OWN_OR_PUBLIC))
+def test_routes_keyed_by_another_user_act_on_b_s_own_data_or_a_s_public_view(client, world, method, rule):
+    args, body, allowed = OWN_OR_PUBLIC[(method, rule)]
+    response = client.open(_fill(rule, args(world)), method=method, headers=world.b_headers, json=body)
+    assert response.status_code in allowed, response.get_json()
+    if rule == "/api/users/<user_id>":
+        assert "email" not in response.get_json()  # the public view of A
