@@ -167,6 +167,8 @@ class Config:
         "worker_hijack_root_logger": False,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # beat's state under the instance folder, not the working directory (the repository, when run as written)
+        "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
     }
 
 
