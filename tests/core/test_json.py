@@ -13,6 +13,8 @@ from flask import jsonify
 from flask.json.provider import DefaultJSONProvider
 
 from app.core.json import FastJSONProvider
+from app.core.sockets import AnsweredPacket
+from app.extensions import socketio
 
 
 @dataclasses.dataclass
@@ -68,16 +70,17 @@ def test_socketio_packets_encode_and_decode_through_orjson_as_the_standard_libra
 
     from app.core.json import PacketJSON
 
-    assert packet.Packet.json is PacketJSON  # the server's `json=`, which python-socketio sets on its packets
+    assert socketio.server.packet_class is AnsweredPacket  # the server's `serializer=`
+    assert AnsweredPacket.json is PacketJSON  # the server's `json=`, which python-socketio sets on its packets
     for document in [{"b": 1, "a": [1.5, None, True, "é ✓"]}, ["message", {"id": 2**80}], {3: "int keys"}, "x"]:
         text = PacketJSON.dumps(document, separators=(",", ":"))
         assert json.loads(text) == json.loads(json.dumps(document, separators=(",", ":")))
         assert PacketJSON.loads(text) == json.loads(text)
     assert PacketJSON.dumps(["send_message", {"a": 1}], separators=(",", ":")) == '["send_message",{"a":1}]'
     assert PacketJSON.dumps({"a": [1]}, indent=1) == json.dumps({"a": [1]}, indent=1)  # other arguments: stdlib's
-    encoded = packet.Packet(packet.EVENT, data=["typing", {"to": 7}], id=3).encode()
+    encoded = AnsweredPacket(packet.EVENT, data=["typing", {"to": 7}], id=3).encode()
     assert encoded == '23["typing",{"to":7}]'
-    assert packet.Packet(encoded_packet=encoded).data == ["typing", {"to": 7}]
+    assert AnsweredPacket(encoded_packet=encoded).data == ["typing", {"to": 7}]
 
 
 def test_a_malformed_packet_is_refused_as_with_the_standard_library(app):
@@ -85,6 +88,8 @@ def test_a_malformed_packet_is_refused_as_with_the_standard_library(app):
 
     with pytest.raises(ValueError):
         packet.Packet(encoded_packet='2["typing",{')
+    with pytest.raises(ValueError):  # the server's packets refuse it too, unless it is an event (answered with a 400)
+        AnsweredPacket(encoded_packet='3["typing",{')
 
 
 def test_json_size_is_the_compact_utf8_length():
