@@ -191,6 +191,9 @@ class Config:
     AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
     AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
     AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 40_000_000)
+    # Privacy (API.md §10): the policy version consents are recorded under; exports' link lifetime.
+    POLICY_VERSION = os.environ.get("POLICY_VERSION", "2026-01")
+    EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 24)
 
     CELERY: dict = {
         "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"),

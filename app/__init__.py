@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.notifications.routes import blp as notifications_blp
     from app.ops.routes import bp as ops_bp
+    from app.privacy.routes import blp as privacy_blp
     from app.projects.routes import blp as projects_blp
     from app.social.routes import blp as social_blp
     from app.training.routes import blp as training_blp
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(chat_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(social_blp)
+    api.register_blueprint(privacy_blp)
 
 
 def register_socket_handlers(app: Flask) -> None:

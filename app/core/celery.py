@@ -32,6 +32,7 @@ TASK_MODULES = [
     "app.chat.tasks",
     "app.notifications.tasks",
     "app.accounts.tasks",
+    "app.privacy.tasks",
 ]
 
 
