@@ -98,4 +98,5 @@ def beat_schedule(app: Flask) -> dict:
             "task": "chat.unread_digest",
             "schedule": timedelta(seconds=app.config["UNREAD_DIGEST_INTERVAL"]),
         },
+        "privacy-expire-exports": {"task": "privacy.expire_exports", "schedule": timedelta(hours=1)},
     }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask import redirect, send_file
 from flask.views import MethodView
 
 from app.core.api import Blueprint
 from app.core.auth import auth_required, current_user
+from app.core.storage import S3Storage, get_storage
 from app.privacy import schemas
 from app.privacy import services as svc
 
@@ -38,3 +40,41 @@ class MyConsents(MethodView):
     def post(self, data):
         """Grant or withdraw a consent (a new row in the ledger)."""
         return svc.record_consent(current_user(), **data)
+
+
+@blp.route("/users/me/export")
+class MyExports(MethodView):
+    @auth_required()
+    @blp.response(202, schemas.ExportCreatedSchema)
+    def post(self):
+        """Ask for an export of all my data (409 while one is in progress)."""
+        return {"export_id": svc.request_export(current_user()).id}
+
+
+@blp.route("/users/me/export/<export_id>")
+class MyExportById(MethodView):
+    @auth_required()
+    @blp.response(200, schemas.ExportSchema)
+    def get(self, export_id):
+        """The export's status and, while it is Ready, its download link (valid 24 h)."""
+        return svc.export_view(svc.get_export(current_user(), export_id))
+
+
+@blp.route("/exports/download/<token>", endpoint="download_export")
+class ExportDownload(MethodView):
+    @blp.response(302)
+    def get(self, token):
+        """Download an export by its signed link: a redirect to the stored file, a 410 once expired."""
+        job, key = svc.download_target(token)
+        return serve_object(key, f"spotter-export-{job.created_at:%Y%m%d}.zip")
+
+
+PRESIGN_SECONDS = 60
+
+
+def serve_object(key: str, filename: str):
+    """Redirect to a short presigned URL on S3; stream the file from the local backend."""
+    store = get_storage()
+    if isinstance(store, S3Storage):
+        return redirect(store.presigned_url(key, PRESIGN_SECONDS))
+    return send_file(store.open(key), mimetype="application/zip", as_attachment=True, download_name=filename)

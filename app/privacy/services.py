@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app, request, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts import identities
 from app.accounts import services as accounts_services
 from app.accounts.models import Identity, OAuthProvider, User
 from app.core import response_cache
 from app.core.db import after_commit, utcnow
-from app.core.errors import Conflict, Forbidden, Invalid, Unauthorized
-from app.core.security import verify_password
+from app.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthorized
+from app.core.security import new_token, verify_password
 from app.core.storage import get_storage
 from app.extensions import db
-from app.privacy import erasure
-from app.privacy.models import Consent, ConsentType, Erasure
+from app.notifications import services as notifications_services
+from app.privacy import erasure, export
+from app.privacy.models import Consent, ConsentType, DataExport, Erasure, ExportStatus
 
 # ---- erasure
 
@@ -204,3 +209,122 @@ def check_health_processing(user_id: int) -> None:
             "You withdrew your consent to health-data processing, so new health measurements are not accepted. "
             "Grant it again (POST /api/users/me/consents) to log them."
         )
+
+
+# ---- data exports
+
+
+def request_export(user: User) -> DataExport:
+    """Queue an export of the person's data (409 while one is in progress)."""
+    if db.session.scalar(select(DataExport.id).where(DataExport.user_id == user.id, _open_export())):
+        raise Conflict("An export of your data is already in progress.")
+    job = DataExport(id=uuid.uuid4().hex, user_id=user.id, status=ExportStatus.PENDING, created_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+            db.session.flush()
+    except IntegrityError as error:  # a concurrent request won the partial unique index
+        raise Conflict("An export of your data is already in progress.") from error
+    celery = current_app.extensions["celery"]
+    after_commit(db.session, lambda: celery.send_task("privacy.build_export", args=[job.id]))
+    return job
+
+
+def _open_export() -> sa.ColumnElement[bool]:
+    return DataExport.status.in_([ExportStatus.PENDING, ExportStatus.RUNNING])
+
+
+def get_export(user: User, export_id: str) -> DataExport:
+    """Return one of the person's exports (404 for anyone else's)."""
+    job = db.session.get(DataExport, export_id)
+    if job is None or job.user_id != user.id:
+        raise NotFound("No such export.")
+    return job
+
+
+def export_view(job: DataExport, now: datetime | None = None) -> dict[str, Any]:
+    """The export's status as the API shows it: Expired from its deadline on, clean-up or not."""
+    status = job.status
+    if status == ExportStatus.READY and job.expires_at <= (now or utcnow()):
+        status = ExportStatus.EXPIRED
+    url = url_for("privacy.download_export", token=_signer().dumps(job.id), _external=False)
+    return {
+        "id": job.id,
+        "status": status,
+        "created_at": job.created_at,
+        "expires_at": job.expires_at,
+        "download_url": url if status == ExportStatus.READY else None,
+    }
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="spotter-data-export")
+
+
+def start_export(export_id: str) -> bool:
+    """Mark a queued (or interrupted) export Running; False when there is nothing to do."""
+    stmt = select(DataExport).where(DataExport.id == export_id, _open_export()).with_for_update(skip_locked=True)
+    job = db.session.execute(stmt).scalar_one_or_none()
+    if job is None:
+        return False
+    job.status = ExportStatus.RUNNING
+    return True
+
+
+def build_export(export_id: str) -> bool:
+    """Build a Running export into storage (the row stays locked meanwhile) and notify the person."""
+    stmt = select(DataExport).where(DataExport.id == export_id, DataExport.status == ExportStatus.RUNNING)
+    job = db.session.execute(stmt.with_for_update(skip_locked=True)).scalar_one_or_none()
+    if job is None:
+        return False
+    key = f"exports/{job.user_id}/{job.id}-{new_token(16)}.zip"
+    job.size_bytes = export.build(job.user_id, get_storage(), key)
+    job.storage_key, job.status = key, ExportStatus.READY
+    job.finished_at = utcnow()
+    job.expires_at = job.finished_at + timedelta(hours=current_app.config["EXPORT_LINK_HOURS"])
+    notifications_services.notify(
+        job.user_id,
+        "export_ready",
+        "Your data export is ready",
+        "It can be downloaded for 24 hours.",
+        {"export_id": job.id},
+    )
+    return True
+
+
+def fail_export(export_id: str) -> None:
+    """Mark an export that could not be built as Failed (the person may ask again)."""
+    job = db.session.get(DataExport, export_id)
+    if job is not None and job.status in (ExportStatus.PENDING, ExportStatus.RUNNING):
+        job.status, job.finished_at = ExportStatus.FAILED, utcnow()
+
+
+def download_target(token: str, now: datetime | None = None) -> tuple[DataExport, str]:
+    """Check a signed download link: the export and its storage key, a 404 if forged, a 410 once expired."""
+    try:
+        export_id = _signer().loads(token)
+    except BadSignature:
+        raise NotFound("No such export.") from None
+    job = db.session.get(DataExport, export_id)
+    if job is None or job.status not in (ExportStatus.READY, ExportStatus.EXPIRED):
+        raise NotFound("No such export.")
+    if job.status == ExportStatus.EXPIRED or job.expires_at <= (now or utcnow()):
+        raise Gone("This export link has expired; ask for a new export.")
+    return job, job.storage_key
+
+
+def expire_exports(limit: int = 100, now: datetime | None = None) -> int:
+    """Delete the stored files of expired exports (bounded per run); return how many."""
+    stmt = (
+        select(DataExport)
+        .where(DataExport.status == ExportStatus.READY, DataExport.expires_at <= (now or utcnow()))
+        .order_by(DataExport.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    jobs = db.session.scalars(stmt).all()
+    store = get_storage()
+    for job in jobs:
+        key, job.storage_key, job.status = job.storage_key, None, ExportStatus.EXPIRED
+        after_commit(db.session, lambda key=key: store.delete(key))
+    return len(jobs)
