@@ -116,7 +116,9 @@ class Config:
 
     # Calendar. Keys: comma-separated Fernet keys, the first encrypts, all decrypt (rotate by prepending);
     # empty derives one from SECRET_KEY (development only).
-    CALENDAR_ENCRYPTION_KEYS = os.environ.get("CALENDAR_ENCRYPTION_KEYS", "")
+    # Fernet keys for encryption at rest (app/core/crypto.py), comma-separated, the first one encrypting.
+    ENCRYPTION_KEYS = os.environ.get("ENCRYPTION_KEYS", "")
+    CALENDAR_ENCRYPTION_KEYS = os.environ.get("CALENDAR_ENCRYPTION_KEYS", "")  # legacy: read after ENCRYPTION_KEYS
     CALENDAR_DEFAULT_REMINDERS = os.environ.get("CALENDAR_DEFAULT_REMINDERS", "60")  # minutes before, comma-separated
     REMINDER_GRACE_MINUTES = env_int("REMINDER_GRACE_MINUTES", 60)
     REMINDER_INTERVAL = env_int("REMINDER_INTERVAL", 60)  # seconds between reminder job runs (beat)

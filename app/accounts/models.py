@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import storage
+from app.core.crypto import EncryptedDate, EncryptedText
 from app.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
@@ -105,13 +106,14 @@ class Profile(db.Model):
     __tablename__ = "profiles"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    fitness_goals: Mapped[str | None] = mapped_column(sa.Text)
-    bio: Mapped[str | None] = mapped_column(sa.Text)
+    # Free text about the person's body and health, and the birth date: encrypted at rest (app/core/crypto.py).
+    fitness_goals: Mapped[str | None] = mapped_column(EncryptedText())
+    bio: Mapped[str | None] = mapped_column(EncryptedText())
     weight_kg: Mapped[float | None] = mapped_column(sa.Numeric(5, 1, asdecimal=False))
     height_cm: Mapped[float | None] = mapped_column(sa.Numeric(5, 1, asdecimal=False))
     activity_level: Mapped[ActivityLevel | None] = mapped_column(enum_type(ActivityLevel, "activity_level"))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
-    birth_date: Mapped[date | None] = mapped_column(sa.Date)
+    birth_date: Mapped[date | None] = mapped_column(EncryptedDate())
     units: Mapped[Units] = mapped_column(enum_type(Units, "units"), default=Units.METRIC, server_default="metric")
 
     user: Mapped[User] = relationship(back_populates="profile")

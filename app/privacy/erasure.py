@@ -11,6 +11,7 @@ Everything runs in one transaction: a crash rolls it all back and the job can si
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.core.crypto import Encrypted
 from app.core.db import utcnow
 from app.extensions import db
 
@@ -81,11 +83,11 @@ def _names_people(table: sa.Table) -> bool:
 
 
 def text_columns() -> list[tuple[sa.Table, sa.Column]]:
-    """Every free-text and JSON column of every table (enums excluded: they hold fixed words)."""
+    """Every free-text, JSON and encrypted column of every table (enums excluded: they hold fixed words)."""
     found = []
     for table in db.metadata.sorted_tables:
         for column in table.columns:
-            if isinstance(column.type, sa.JSON) or (
+            if isinstance(column.type, sa.JSON | Encrypted) or (
                 isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum)
             ):
                 found.append((table, column))
@@ -96,7 +98,9 @@ def scrub_text(email: str, username: str) -> None:
     """Replace the email and the username (as a whole word) in every text and JSON column."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     for table, column in text_columns():
-        if postgres:
+        if isinstance(column.type, Encrypted):
+            _scrub_encrypted(table, column, email, username)
+        elif postgres:
             _scrub_postgres(table, column, email, username)
         else:
             _scrub_portable(table, column, email, username)
@@ -113,6 +117,27 @@ def _scrub_postgres(table: sa.Table, column: sa.Column, email: str, username: st
     replaced = sa.func.regexp_replace(as_text, pattern, ANONYMOUS, "gi")
     value = sa.cast(replaced, column.type) if is_json else replaced
     db.session.execute(sa.update(table).where(as_text.regexp_match(pattern, "i")).values({column.name: value}))
+
+
+def _scrub_encrypted(table: sa.Table, column: sa.Column, email: str, username: str) -> None:
+    # Ciphertext cannot be searched in SQL: every value is decrypted here, in batches, and rewritten if it names
+    # the person (the price of encryption at rest: a pass over the column per erasure).
+    (key,) = table.primary_key.columns
+    pattern = re.compile(rf"(?<![\w]){re.escape(email)}(?![\w])|(?<![\w]){re.escape(username)}(?![\w])", re.I)
+    stmt = select(key, column).where(column.is_not(None)).execution_options(yield_per=1000)
+    changed = []
+    for pk, value in db.session.execute(stmt):
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        if pattern.search(text):
+            changed.append((pk, _rescrubbed(value, pattern)))
+    for pk, value in changed:
+        db.session.execute(sa.update(table).where(key == pk).values({column.name: value}))
+
+
+def _rescrubbed(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(ANONYMOUS, value)
+    return json.loads(pattern.sub(ANONYMOUS, json.dumps(value)))
 
 
 def _scrub_portable(table: sa.Table, column: sa.Column, email: str, username: str) -> None:

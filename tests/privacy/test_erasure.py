@@ -31,7 +31,7 @@ def scan(world) -> list[str]:
             value = row[-1]
             if value is None:
                 continue
-            text = value if isinstance(value, str) else json.dumps(value)
+            text = value if isinstance(value, str) else json.dumps(value, default=str)
             if any(needle in text.lower() for needle in needles):
                 found.append(f"{table.name}.{column.name} {row[:-1]}: {text[:80]}")
             if isinstance(column.type, sa.JSON) and erasure.names_person(value, world.me.id):
