@@ -196,6 +196,7 @@ class Config:
     # Privacy (API.md §10): the policy version consents are recorded under; exports' link lifetime.
     POLICY_VERSION = os.environ.get("POLICY_VERSION", "2026-01")
     EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 24)
+    ANALYTICS_RATE = os.environ.get("ANALYTICS_RATE", "30 per minute")  # event batches per person
 
     CELERY: dict = {
         "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"),

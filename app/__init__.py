@@ -165,6 +165,7 @@ def register_signal_handlers(app: Flask) -> None:
     signals.profile_updated.connect(training_services.on_profile_updated)
     signals.profile_updated.connect(projects_services.on_profile_updated)
     register_social_listeners()
+    register_privacy_listeners()
 
 
 def register_social_listeners() -> None:
@@ -176,6 +177,14 @@ def register_social_listeners() -> None:
     training_signals.session_logged.connect(social_services.on_session_logged)
     training_signals.records_found.connect(social_services.on_records_found)
     chat_signals.user_blocked.connect(social_services.on_user_blocked)
+
+
+def register_privacy_listeners() -> None:
+    """Product analytics records training's sessions for people who consent."""
+    from app.privacy import analytics
+    from app.training import signals as training_signals
+
+    training_signals.session_logged.connect(analytics.on_session_logged)
 
 
 def register_error_handlers(app: Flask) -> None:

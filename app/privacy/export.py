@@ -57,6 +57,7 @@ KINDS: list[tuple[str, str, Where]] = [
     ("kudos", "kudos", _mine("user_id")),
     ("notifications", "notifications", _mine("user_id")),
     ("consents", "consents", _mine("user_id")),
+    ("analytics_events", "analytics_events", _mine("user_id")),
 ]
 ACCOUNT_FIELDS = ("id", "email", "username", "role", "email_verified", "created_at", "updated_at")
 

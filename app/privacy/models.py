@@ -84,3 +84,22 @@ class DataExport(db.Model):
             sqlite_where=sa.text("status IN ('Pending', 'Running')"),
         ),
     )
+
+
+class AnalyticsEvent(db.Model):
+    """A product-analytics event of a person who granted the `analytics` consent (client- or server-side)."""
+
+    __tablename__ = "analytics_events"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(64))
+    source: Mapped[str] = mapped_column(sa.String(6))  # "client" or "server"
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    properties: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    __table_args__ = (
+        sa.Index("ix_analytics_events_occurred_at_user_id", "occurred_at", "user_id"),
+        sa.Index("ix_analytics_events_user_id_occurred_at", "user_id", "occurred_at"),
+    )

@@ -1,14 +1,15 @@
-"""REST endpoints of privacy (API.md §10): erasure, consents, data exports."""
+"""REST endpoints of privacy (API.md §10): erasure, consents, data exports; consented product analytics."""
 
 from __future__ import annotations
 
-from flask import redirect, send_file
+from flask import current_app, redirect, send_file
 from flask.views import MethodView
 
 from app.core.api import Blueprint
-from app.core.auth import auth_required, current_user
+from app.core.auth import auth_required, current_identity, current_user
 from app.core.storage import S3Storage, get_storage
-from app.privacy import schemas
+from app.extensions import limiter
+from app.privacy import analytics, schemas
 from app.privacy import services as svc
 
 blp = Blueprint("privacy", __name__, url_prefix="/api", description="Data export, erasure and consents.")
@@ -78,3 +79,32 @@ def serve_object(key: str, filename: str):
     if isinstance(store, S3Storage):
         return redirect(store.presigned_url(key, PRESIGN_SECONDS))
     return send_file(store.open(key), mimetype="application/zip", as_attachment=True, download_name=filename)
+
+
+def _analytics_rate() -> str:
+    return current_app.config["ANALYTICS_RATE"]
+
+
+def _user_key() -> str:
+    return f"analytics:{current_identity()}"
+
+
+@blp.route("/analytics/events")
+class AnalyticsEvents(MethodView):
+    @auth_required()
+    @limiter.limit(_analytics_rate, key_func=_user_key)
+    @blp.arguments(schemas.AnalyticsBatchSchema)
+    @blp.response(202, schemas.AnalyticsAcceptedSchema)
+    def post(self, data):
+        """Send a batch of analytics events: kept only if you granted the analytics consent, else dropped."""
+        return {"accepted": analytics.record_client_events(current_user(), data["events"])}
+
+
+@blp.route("/analytics/report")
+class AnalyticsReport(MethodView):
+    @auth_required("Owner")
+    @blp.arguments(schemas.AnalyticsReportQueryArgsSchema, location="query")
+    @blp.response(200, schemas.AnalyticsReportSchema)
+    def get(self, args):
+        """Daily and weekly active users and retention by signup week (Owners)."""
+        return analytics.report(**args)
