@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from threading import Thread
 
+import jwt
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from app.accounts.models import LoginSession, User
+from app.accounts.models import Identity, LoginSession, OAuthProvider, User
 from app.chat.models import Message
 from app.extensions import db
 from app.privacy import erasure
@@ -16,7 +21,7 @@ from app.privacy.models import Consent, Erasure
 from app.social.models import Activity, Comment
 from app.training.models import TrainingSession
 from app.workouts.models import Workout
-from tests.conftest import wait_for
+from tests.conftest import free_port, wait_for
 from tests.factories import PASSWORD, make_user
 from tests.privacy.conftest import make_world
 
@@ -147,3 +152,63 @@ def test_the_job_runs_on_a_real_worker(client, login, store, celery_worker):
     db.session.expire_all()
     fresh = db.session.execute(sa.text("SELECT email, now() FROM users WHERE id = :id"), {"id": me.id}).one()
     assert fresh[0].endswith("@erased.invalid"), (fresh, done(), db.session.get(Erasure, me.id).requested_at)
+
+
+@pytest.fixture
+def google_keys(app):
+    """A JWKS server of our own standing in for Google's; returns a function signing ID tokens."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())), "kid": "k1", "alg": "RS256"}
+    body = json.dumps({"keys": [jwk]}).encode()
+
+    class Keys(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", free_port()), Keys)
+    Thread(target=server.serve_forever, daemon=True).start()
+    saved = {name: app.config[name] for name in ("GOOGLE_CLIENT_IDS", "GOOGLE_JWKS_URL")}
+    app.config.update(GOOGLE_CLIENT_IDS="spotter-client", GOOGLE_JWKS_URL=f"http://127.0.0.1:{server.server_port}/")
+    app.extensions.pop("oauth_key_sets", None)
+
+    def sign(subject: str) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": "https://accounts.google.com",
+            "aud": "spotter-client",
+            "sub": subject,
+            "iat": now,
+            "exp": now + 600,
+            "email": "x@example.com",
+            "email_verified": True,
+        }
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+
+    yield sign
+    app.config.update(saved)
+    app.extensions.pop("oauth_key_sets", None)
+    server.shutdown()
+
+
+def test_an_account_without_a_password_proves_itself_with_an_id_token(client, login, google_keys):
+    me = make_user()
+    headers = login(me)
+    me.password_hash = None
+    db.session.add(Identity(user_id=me.id, provider=OAuthProvider.GOOGLE, subject="google-sub-1"))
+    db.session.commit()
+    missing = client.delete("/api/users/me", json={}, headers=headers)
+    assert missing.status_code == 422 and "id_token" in missing.get_json()["errors"]["json"]
+    stranger = {"provider": "google", "id_token": google_keys("someone-else")}
+    assert client.delete("/api/users/me", json=stranger, headers=headers).status_code == 401
+    assert db.session.get(Erasure, me.id) is None
+
+    mine = {"provider": "google", "id_token": google_keys("google-sub-1")}
+    assert client.delete("/api/users/me", json=mine, headers=headers).status_code == 202
+    assert db.session.get(Erasure, me.id) is not None
+    assert db.session.scalar(sa.select(sa.func.count()).where(Identity.user_id == me.id)) == 0
