@@ -74,7 +74,16 @@ class User(TimestampMixin, db.Model):
         back_populates="user", uselist=False, lazy="joined", cascade="all"
     )
 
-    __table_args__ = (sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),)
+    __table_args__ = (
+        # Erased accounts all show as "deleted user" (app/privacy/erasure.py), outside the uniqueness rule.
+        sa.Index(
+            "uq_users_username_lower",
+            sa.func.lower(username),
+            unique=True,
+            postgresql_where=sa.text("username <> 'deleted user'"),
+            sqlite_where=sa.text("username <> 'deleted user'"),
+        ),
+    )
 
     @property
     def timezone(self) -> str:

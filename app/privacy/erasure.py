@@ -197,7 +197,7 @@ def tombstone(user: User) -> None:
     """Empty the account's row of everything personal; the id stays for what others still need."""
     mark = uuid.uuid4().hex[:20]
     user.email = f"erased-{mark}@erased.invalid"
-    user.username = f"deleted-{mark}"
+    user.username = ANONYMOUS  # what messages and comments show; a name no one can register (a space)
     user.password_hash = None
     user.email_verified = False
     user.profile_image_key = user.profile_image_thumb_key = user.profile_image_upload_key = None

@@ -35,6 +35,7 @@ def request_erasure(user: User, password: str | None = None, provider: str | Non
         raise Conflict("This account is already being erased.")
     db.session.add(Erasure(user_id=user.id))
     user.password_hash = None  # no new password login from now on
+    user.email_verified = False  # nor a provider's sign-in linked by this email
     db.session.flush()
     accounts_services.revoke_all_logins(user.id, "erasure")
     db.session.execute(sa.delete(Identity).where(Identity.user_id == user.id))

@@ -89,6 +89,22 @@ def test_what_others_need_stays_under_the_tombstone(client, login, store):
     assert db.session.scalar(sa.select(sa.func.count()).where(TrainingSession.user_id == world.me.id)) == 0
 
 
+def test_comments_show_deleted_user_and_two_tombstones_coexist(client, login, store):
+    world = make_world(store)
+    second = make_user()
+    for person in (world.me, second):
+        privacy_services.request_erasure(person, password=PASSWORD)
+        privacy_services.erase_user(person.id)
+    db.session.commit()
+    listed = client.get(f"/api/activities/{world.friend_activity_id}/comments", headers=login(world.friend))
+    assert listed.status_code == 200
+    [comment] = listed.get_json()
+    assert comment["user"]["id"] == world.me.id and comment["user"]["username"] == "deleted user"
+    assert comment["content"] == "nice one from deleted user"
+    names = db.session.scalars(sa.select(User.username).where(User.id.in_([world.me.id, second.id]))).all()
+    assert names == ["deleted user", "deleted user"]
+
+
 def test_the_job_is_idempotent_and_reruns_after_a_crash(store):
     world = make_world(store)
     privacy_services.request_erasure(world.me, password=PASSWORD)
