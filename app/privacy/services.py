@@ -248,7 +248,7 @@ def export_view(job: DataExport, now: datetime | None = None) -> dict[str, Any]:
     status = job.status
     if status == ExportStatus.READY and job.expires_at <= (now or utcnow()):
         status = ExportStatus.EXPIRED
-    url = url_for("privacy.download_export", token=_signer().dumps(job.id), _external=False)
+    url = url_for("privacy.download_export", token=_signer().dumps(job.id), _external=True)
     return {
         "id": job.id,
         "status": status,
