@@ -4,8 +4,10 @@
 
 The database is emptied and migrated, then seeded (10 sets per session, messages with a coached client).
 The export job (`privacy.build_export`, the Celery task's own function) then runs in a fresh process that
-has loaded the app, as a worker would; it prints its RSS before the job, its peak RSS (ru_maxrss), the job's
-wall time, the ZIP's size and the rows of each file. Storage is a local folder in a temporary directory.
+has loaded the app, as a worker would: first for a tiny person (10 sets: the job's imports, broker and
+database connections), then for the big one. It prints the RSS with the app loaded, after the tiny export,
+the peak (ru_maxrss), the big export's growth over the tiny one's, its wall time and the ZIP's size.
+Storage is a local folder in a temporary directory.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def _app(url: str, media: str):
     return create_app("production", SQLALCHEMY_DATABASE_URI=url, STORAGE_LOCAL_PATH=media, FORCE_HTTPS=False)
 
 
-def seed(url: str, sets: int, messages: int) -> tuple[int, str]:
-    """Empty, migrate and seed the database; return the person's id and a queued export's id."""
+def seed(url: str, sets: int, messages: int) -> tuple[str, str]:
+    """Empty, migrate and seed the database; return the queued exports of the person and of a tiny one."""
     from flask_migrate import upgrade
 
     app = _app(url, tempfile.mkdtemp())
@@ -76,10 +78,12 @@ def seed(url: str, sets: int, messages: int) -> tuple[int, str]:
         db.session.flush()
         _seed_training(me.id, [e.id for e in exercises], sets)
         _seed_messages(me.id, coach.id, messages)
-        export_id = uuid.uuid4().hex
-        db.session.add(DataExport(id=export_id, user_id=me.id))
+        warm = accounts_services.create_user("warm@example.com", "warm_person", "bench password 1", Role.USER)
+        _seed_training(warm.id, [e.id for e in exercises], 10)
+        export_id, warm_id = uuid.uuid4().hex, uuid.uuid4().hex
+        db.session.add_all([DataExport(id=export_id, user_id=me.id), DataExport(id=warm_id, user_id=warm.id)])
         db.session.commit()
-        return me.id, export_id
+        return export_id, warm_id
 
 
 def _seed_training(user_id: int, exercise_ids: list[int], sets: int) -> None:
@@ -128,26 +132,25 @@ def _seed_messages(user_id: int, other_id: int, count: int) -> None:
         db.session.execute(sa.insert(messages), rows)
 
 
-def run_job(url: str, export_id: str) -> dict:
-    """In this (fresh) process: load the app, run the export task, report memory and time."""
+def run_job(url: str, export_id: str, warm_id: str) -> dict:
+    """In this (fresh) process: load the app, run a tiny export (imports, connections), then the big one."""
     from app.privacy import tasks
 
-    media = tempfile.mkdtemp()
-    app = _app(url, media)
-    with app.app_context():
-        db.session.execute(sa.text("SELECT 1"))
-        db.session.commit()
-    rss_before = _rss_now_mb()
+    app = _app(url, tempfile.mkdtemp())
+    rss_loaded = _rss_now_mb()
+    assert tasks.build_export(warm_id) is True
+    rss_warm = _rss_now_mb()
     started = time.perf_counter()
     assert tasks.build_export(export_id) is True
     seconds = time.perf_counter() - started
     with app.app_context():
-        job = db.session.get(DataExport, export_id)
-        size = job.size_bytes
+        size = db.session.get(DataExport, export_id).size_bytes
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
-        "rss_before_mb": round(rss_before, 1),
+        "rss_app_loaded_mb": round(rss_loaded, 1),
+        "rss_after_tiny_export_mb": round(rss_warm, 1),
         "peak_rss_mb": round(peak, 1),
+        "big_export_growth_mb": round(peak - rss_warm, 1),
         "seconds": round(seconds, 2),
         "zip_mb": round(size / 1e6, 2),
     }
@@ -170,12 +173,13 @@ def main() -> None:
     args = parser.parse_args()
     url = database_url(args.url)
     if args.job:
-        print(json.dumps(run_job(url, args.job)))
+        print(json.dumps(run_job(url, *args.job.split(","))))
         return
     started = time.perf_counter()
-    _user_id, export_id = seed(url, args.sets, args.messages)
+    export_id, warm_id = seed(url, args.sets, args.messages)
     print(f"seeded {args.sets} sets, {args.messages} messages in {time.perf_counter() - started:.1f} s")
-    child = subprocess.run([sys.executable, __file__, args.url, "--job", export_id], capture_output=True, text=True)
+    job = [sys.executable, __file__, args.url, "--job", f"{export_id},{warm_id}"]
+    child = subprocess.run(job, capture_output=True, text=True)
     if child.returncode:
         sys.exit(child.stderr)
     print(child.stdout.strip().splitlines()[-1])
