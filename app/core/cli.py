@@ -1,13 +1,10 @@
-"""Flask CLI commands: `flask users create-owner`, the `flask seed` group."""
+"""Flask CLI groups (`flask users`, `flask seed`): each domain's commands are added to them by the factory."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-
-from app.core.errors import AppError
-from app.extensions import db
 
 users_cli = AppGroup("users", help="Manage users.")
 seed_cli = AppGroup("seed", help="Load starter data (each seeder is idempotent).")
@@ -23,33 +20,7 @@ def seed_all(ctx: click.Context) -> None:
             ctx.invoke(command)
 
 
-@users_cli.command("create-owner")
-@click.option("--email", required=True)
-@click.option("--username", required=True)
-@click.option("--password", required=True)
-def create_owner(email: str, username: str, password: str) -> None:
-    """Create a platform Owner account."""
-    import marshmallow as ma
-
-    from app.accounts import schemas
-    from app.accounts import services as accounts_services
-
-    try:
-        data = schemas.RegisterSchema().load({"email": email, "username": username, "password": password})
-        user = accounts_services.create_owner(data["email"], data["username"], data["password"])
-        db.session.commit()
-    except ma.ValidationError as error:
-        raise click.ClickException(f"invalid input: {error.messages}") from error
-    except AppError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    click.echo(f"Owner {user.username} <{user.email}> created with id {user.id}.")
-
-
 def register_commands(app: Flask) -> None:
     """Attach the CLI groups to the app."""
-    from app.exercises import cli as exercises_cli  # noqa: F401 - adds `flask seed exercises`
-    from app.ops import demo  # noqa: F401 - adds `flask seed demo`
-
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

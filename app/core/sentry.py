@@ -67,7 +67,7 @@ def init_sentry(app: Flask) -> bool:
         release=app.config.get("SENTRY_RELEASE") or None,
         integrations=[FlaskIntegration(), CeleryIntegration(monitor_beat_tasks=True)],
         # Only the integrations named above: the auto-enabled SQLAlchemy one hooks cursor events and fails on
-        # the statements app/core/db.py runs on a raw DBAPI connection (no execution context).
+        # the statements app/core/direct_sql.py runs on a raw DBAPI connection (no execution context).
         auto_enabling_integrations=False,
         send_default_pii=False,
         include_local_variables=False,
