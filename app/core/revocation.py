@@ -56,8 +56,8 @@ class RevocationWatch:
     RETRY_SECONDS = 5.0
     MAX_LOGINS = 100_000  # beyond this many logins remembered, forget them all and ask Redis again
 
-    def __init__(self, url: str, key_prefix: str, check: RevocationCheck):
-        self._check = check
+    def __init__(self, url: str, key_prefix: str, check: RevocationCheck | None = None):
+        self._check = check or (lambda claims: current_app.extensions[CHECK](claims))  # None: the app's
         self._pool = redis.ConnectionPool.from_url(url, protocol=3, socket_connect_timeout=2, socket_timeout=2)
         self._prefix = key_prefix.encode()
         self._connection: redis.Connection | None = None
