@@ -12,12 +12,14 @@ from apispec import APISpec, BasePlugin
 from flask import Request, request
 from flask_smorest.pagination import PaginationParameters
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
-from webargs import core
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
+from app.core.adapters.flask_smorest import PaginationHeaderBlueprint
+from app.core.adapters.marshmallow import decorated_hooks
+from app.core.adapters.webargs import HookedFlaskParser, unknown_given
 from app.core.errors import AppError, BadRequest, Invalid, NotFound
 from app.core.json import UntrustedJSON, check_untrusted, load_untrusted
 
@@ -67,7 +69,7 @@ def user_ref_schema(converter: UserRefConverter) -> dict:
     return {"oneOf": [{"type": "string", "enum": ["me"]}, {"type": "integer", "minimum": 1, "maximum": MAX_ID}]}
 
 
-class SchemaInstanceParser(FlaskParser):
+class SchemaInstanceParser(HookedFlaskParser):
     """Build each argument schema once, not on every request (webargs instantiates a class per parse).
 
     Loading is reentrant in marshmallow 4, so one instance serves every request and thread.
@@ -77,13 +79,14 @@ class SchemaInstanceParser(FlaskParser):
         super().__init__(*args, **kwargs)
         self._instances: dict[type[ma.Schema], ma.Schema] = {}
 
-    def _get_schema(self, argmap: typing.Any, req: Request) -> ma.Schema:
+    def schema_for(self, argmap: typing.Any, req: Request | None) -> ma.Schema:
+        """The one instance of a schema class (other argmaps as webargs makes them)."""
         if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
             schema = self._instances.get(argmap)
             if schema is None:
                 schema = self._instances[argmap] = argmap()
             return schema
-        return super()._get_schema(argmap, req)
+        return super().schema_for(argmap, req)
 
 
 class PageParser(SchemaInstanceParser):
@@ -96,7 +99,7 @@ class PageParser(SchemaInstanceParser):
     """
 
     def parse(self, argmap: typing.Any, req: Request | None = None, **kwargs: typing.Any) -> typing.Any:
-        schema = self._get_schema(argmap, req)
+        schema = self.schema_for(argmap, req)
         args = (req if req is not None else self.get_default_request()).args
         values = {}
         try:
@@ -135,20 +138,21 @@ class StrictParser(SchemaInstanceParser):
         self._field_maps: dict[typing.Any, _FieldMap | None] = {}
 
     def parse(self, argmap: typing.Any, req: Request | None = None, **kwargs: typing.Any) -> typing.Any:
-        plain_call = kwargs.get("unknown", core._UNKNOWN_DEFAULT_PARAM) is core._UNKNOWN_DEFAULT_PARAM
+        plain_call = not unknown_given(kwargs)
         # Only for schemas that live as long as the app (a class or an instance): a map is kept per argmap.
         durable = isinstance(argmap, ma.Schema) or (isinstance(argmap, type) and issubclass(argmap, ma.Schema))
         if durable and kwargs.get("location") == "query" and kwargs.get("validate") is None and plain_call:
             field_map = self._field_maps.get(argmap, False)
             if field_map is False:
-                field_map = self._field_maps[argmap] = _FieldMap.of(self._get_schema(argmap, req))
+                field_map = self._field_maps[argmap] = _FieldMap.of(self.schema_for(argmap, req))
             if field_map is not None:
                 loaded = field_map.load((req if req is not None else self.get_default_request()).args)
                 if loaded is not None:
                     return loaded
         return super().parse(argmap, req, **kwargs)
 
-    def _raw_load_json(self, req: Request) -> typing.Any:
+    def raw_json(self, req: Request) -> typing.Any:
+        """The body as untrusted JSON: present, declared JSON, parseable, and within the decoder's limits."""
         if not req.get_data(cache=True):
             raise BadRequest("The request needs a JSON body.")
         if not req.is_json:
@@ -168,7 +172,8 @@ class StrictParser(SchemaInstanceParser):
                 raise Invalid("Validation failed.", errors={"json": errors})
         return location_data
 
-    def _handle_invalid_json_error(self, error, req, *args, **kwargs) -> typing.NoReturn:
+    def invalid_json(self, error: Exception, req: Request) -> typing.NoReturn:
+        """A body that is not JSON: a 400 in the API's shape."""
         raise BadRequest("The request body is not valid JSON.")
 
 
@@ -187,8 +192,8 @@ class _FieldMap:
     @classmethod
     def of(cls, schema: ma.Schema) -> _FieldMap | None:
         """The map, or None when the schema has hooks a field-by-field load would skip."""
-        hooks = type(schema)._hooks  # marshmallow's registry of decorated methods
-        pre_load = [name for name, *_ in hooks.get(PRE_LOAD, [])]
+        hooks = decorated_hooks(schema)
+        pre_load = hooks.get(PRE_LOAD, [])
         if any(hooks.get(tag) for tag in (POST_LOAD, VALIDATES, VALIDATES_SCHEMA)):
             return None
         if pre_load not in ([], ["_drop_pagination"]):
@@ -228,7 +233,7 @@ PAGINATION_HEADER_DOC = {
 }
 
 
-class Blueprint(flask_smorest.Blueprint):
+class Blueprint(PaginationHeaderBlueprint):
     """A domain's blueprint: strict parsing, the API's page sizes, and request bodies documented by example."""
 
     ARGUMENTS_PARSER = StrictParser()
@@ -254,12 +259,12 @@ class Blueprint(flask_smorest.Blueprint):
             headers={"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
         )
 
-    def _document_pagination_metadata(self, spec: APISpec, resp_doc: dict) -> None:
+    def pagination_header_doc(self) -> dict:
         """Document `X-Pagination` as what it is on the wire: a string holding a JSON object."""
-        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = PAGINATION_HEADER_DOC
+        return PAGINATION_HEADER_DOC
 
     @staticmethod
-    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
+    def pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
         """flask-smorest's X-Pagination fields, built without a schema per request (the same keys and values)."""
         if item_count == 0:
             return {"total": 0, "total_pages": 0}
