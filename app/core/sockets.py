@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import MapAdapter
 
 from app.core import metrics, unit_of_work
-from app.core.api import json_type_errors, refusal
 from app.core.auth import load_user
 from app.core.errors import AppError, Unauthorized, error_body, service_unavailable
 from app.core.json import UntrustedJSON, check_untrusted
+from app.core.parsing import json_type_errors, refusal
 from app.core.revocation import login_revoked
 from app.core.unit_of_work import after_commit
 from app.extensions import db, socketio
