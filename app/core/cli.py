@@ -1,13 +1,51 @@
-"""Flask CLI groups (`flask users`, `flask seed`): each domain's commands are added to them by the factory."""
+"""Flask CLI groups (`flask users`, `flask seed`): each domain's commands are added to them by the factory,
+and each runs in a unit of work of its own (committed when it returns, rolled back when it fails)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-users_cli = AppGroup("users", help="Manage users.")
-seed_cli = AppGroup("seed", help="Load starter data (each seeder is idempotent).")
+from app.core import unit_of_work
+from app.extensions import db
+
+
+def in_unit_of_work(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command's callback in the app context, in a unit of work begun and closed here."""
+
+    @wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        unit = unit_of_work.begin("command")
+        try:
+            result = callback(*args, **kwargs)
+        except BaseException:
+            unit.close(db.session, commit=False)
+            raise
+        unit.close(db.session, commit=True)
+        return result
+
+    wrapped = with_appcontext(run)
+    wrapped.in_unit_of_work = True
+    return wrapped
+
+
+class UnitOfWorkGroup(AppGroup):
+    """A command group whose every command, declared here or added by a domain, runs `in_unit_of_work`."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Add a command, its callback wrapped in a unit of work."""
+        if cmd.callback is not None and not getattr(cmd.callback, "in_unit_of_work", False):  # once per command
+            cmd.callback = in_unit_of_work(cmd.callback)
+        super().add_command(cmd, name)
+
+
+users_cli = UnitOfWorkGroup("users", help="Manage users.")
+seed_cli = UnitOfWorkGroup("seed", help="Load starter data (each seeder is idempotent).")
 NOT_IN_ALL = {"all", "demo"}  # `seed all` loads what every install needs; demo data only when asked for
 
 

@@ -73,10 +73,17 @@ class UnitOfWork:
 
     def close(self, session: scoped_session, *, commit: bool | None) -> None:
         """End the unit of work: commit (`True`) or roll back (`False`) what its session began, or leave the
-        session to its owner (`None`: Flask-SQLAlchemy's teardown removes it); then the outer unit is current."""
+        session to its owner (`None`: Flask-SQLAlchemy's teardown removes it); then the outer unit is current.
+
+        With no transaction open there is nothing to wait for: a success runs its callbacks now, a failure
+        drops them."""
         try:
             if commit is not None and session.registry.has() and session().in_transaction():
                 session.commit() if commit else session.rollback()
+            elif commit is not None:
+                callbacks, self.callbacks = self.callbacks, []
+                for callback in callbacks if commit else ():
+                    callback()
         finally:
             if has_app_context() and g.get(_KEY) is self:
                 setattr(g, _KEY, self.outer)
