@@ -367,6 +367,7 @@ def _on_connect(auth: Any = None) -> None:
         payload = decode_token(token)
     except Exception as error:  # expired, bad signature, malformed: all a refusal
         raise ConnectionRefusedError("The token is invalid or expired.", {"code": 401}) from error
+    unit = unit_of_work.begin("socket connect")
     try:
         usable = payload.get("type") == "access" and not login_revoked(payload)
         user = load_user(payload.get("sub")) if usable else None
@@ -374,7 +375,7 @@ def _on_connect(auth: Any = None) -> None:
         log.exception("socket connect failed")
         raise ConnectionRefusedError("The server could not check the token.", {"code": 500}) from error
     finally:
-        db.session.rollback()  # read only: close the transaction
+        unit.close(db.session, commit=False)  # read only: close the transaction
     if user is None:
         raise ConnectionRefusedError("The token has been revoked.", {"code": 401})
     # Flask-SocketIO keeps this session per socket, for as long as it is connected.
