@@ -1,4 +1,8 @@
-"""Socket.IO as a transport: authenticated connections, validated handlers, and the one emit helper."""
+"""Socket.IO as a transport: authenticated connections, handlers the factory registers, and the one emit helper.
+
+Each client event runs in a unit of work of its own (`unit_of_work.begin("socket event")`), closed by the
+wrapper whatever the handler did; a handler declared `single_statement` runs it without a transaction.
+"""
 
 from __future__ import annotations
 

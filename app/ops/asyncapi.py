@@ -1,7 +1,7 @@
 """The AsyncAPI 3.0 document of the Socket.IO events, served at /api/asyncapi.json.
 
-Client events come from the handlers the domains declared (`sockets.declared_events(current_app)`: name, payload schema,
-docstring); server events are listed here with their rooms. Payloads that are REST objects (message,
+Client events come from the handlers the factory registered (`sockets.declared_events(app)`: name, payload
+schema, docstring); server events are listed here with their rooms. Payloads that are REST objects (message,
 notification, task) are the OpenAPI document's own schemas, in OpenAPI's schema format.
 """
 
