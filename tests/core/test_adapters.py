@@ -6,6 +6,8 @@ fails after an upgrade, fix the adapter named in the test and nothing else.
 
 from __future__ import annotations
 
+import importlib.metadata
+
 import flask_smorest
 import marshmallow as ma
 import pytest
@@ -138,8 +140,6 @@ def test_flask_smorest_builds_the_pagination_header_through_the_overridable_meth
 @pytest.mark.parametrize("library", ["sqlalchemy", "flask_sqlalchemy", "redis", "flask_caching", "webargs"])
 def test_the_adapted_libraries_are_the_pinned_versions(library):
     """The adapters were written against these versions (requirements/base.txt): an upgrade re-reads them."""
-    import importlib.metadata
-
     pinned = {
         "sqlalchemy": "2.1.9",
         "flask_sqlalchemy": "3.1.1",
