@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from app.core import mail
 from app.core.columns import escape_like, utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.core.redis import redis_client
+from app.core.revocation import login_created
 from app.core.security import hash_password, needs_rehash, new_token, token_digest, verify_password
 from app.core.unit_of_work import after_commit
 from app.extensions import db, limiter
@@ -196,6 +198,7 @@ def issue_tokens(user: User) -> dict[str, Any]:
     )
     db.session.add(session)
     db.session.flush()
+    after_commit(db.session, partial(login_created, session.id))  # this process need not read the row back
     return _token_pair(user, session)
 
 

@@ -1,5 +1,5 @@
-"""Flask CLI groups (`flask users`, `flask seed`): each domain's commands are added to them by the factory,
-and each runs in a unit of work of its own (committed when it returns, rolled back when it fails)."""
+"""Flask CLI groups (`flask users`, `flask seed`, `flask keys`): each domain's commands are added to them by the
+factory, and each command runs in a unit of work of its own (committed when it returns, rolled back when it fails)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.core import unit_of_work
+from app.core import crypto, unit_of_work
 from app.extensions import db
 
 
@@ -46,6 +46,7 @@ class UnitOfWorkGroup(AppGroup):
 
 users_cli = UnitOfWorkGroup("users", help="Manage users.")
 seed_cli = UnitOfWorkGroup("seed", help="Load starter data (each seeder is idempotent).")
+keys_cli = UnitOfWorkGroup("keys", help="Encryption keys at rest (ENCRYPTION_KEYS).")
 NOT_IN_ALL = {"all", "demo"}  # `seed all` loads what every install needs; demo data only when asked for
 
 
@@ -58,7 +59,17 @@ def seed_all(ctx: click.Context) -> None:
             ctx.invoke(command)
 
 
+@keys_cli.command("rotate")
+@click.option("--batch-size", default=500, show_default=True, help="Values re-encrypted per transaction.")
+def rotate_keys(batch_size: int) -> None:
+    """Re-encrypt every encrypted column under the first key of ENCRYPTION_KEYS (then old keys may go)."""
+    for table, column in crypto.encrypted_columns(db.metadata):
+        count = crypto.rotate_column(db.session, table, column, batch_size)
+        click.echo(f"{table.name}.{column.name}: {count} re-encrypted")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the CLI groups to the app."""
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(keys_cli)

@@ -43,6 +43,13 @@ def login_revoked(claims: dict[str, Any]) -> bool:
     return current_app.extensions[CHECK](claims)
 
 
+def login_created(sid: str) -> None:
+    """Tell the process's revocation watch that a login it just committed exists (it need not read it back)."""
+    watch = current_app.extensions.get(WATCH)
+    if watch is not None:
+        watch.known_to_exist(sid)
+
+
 class RevocationWatch:
     """Revoked logins as Redis reports them, so that a socket event need not ask Redis about its login.
 
@@ -83,6 +90,13 @@ class RevocationWatch:
                     self._revoked.clear()
                 self._checked[sid] = tracking
         return revoked
+
+    def known_to_exist(self, sid: str) -> None:
+        """Record a login this process has just committed as checked (while tracking runs, reports follow)."""
+        with self._lock:
+            tracking = self._drain()
+            if tracking is not None and len(self._checked) < self.MAX_LOGINS:
+                self._checked[sid] = tracking
 
     def _drain(self) -> int | None:
         """Take in the reports received so far; return the tracking session, or None when not tracking."""
