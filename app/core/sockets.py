@@ -269,7 +269,7 @@ def on_event(
     is a `SocketUser` (the id only), for handlers whose services need no more. `single_statement=True`
     declares that the handler changes the database in at most one statement, so its unit of work runs
     without a transaction: in autocommit, without the BEGIN and COMMIT round trips (emits still wait until
-    that statement is done). tests/core/test_socket_handlers.py holds every such handler to it.
+    that statement is done). tests/chat/test_single_statement.py holds every such handler to it.
     """
 
     def decorator(fn: Handler) -> EventHandler:
