@@ -62,7 +62,7 @@ def post_worker_init(worker):
     """
     app = worker.wsgi
     if "sqlalchemy" in getattr(app, "extensions", {}):  # Spotter's app (the chat bench's relay runs these hooks too)
-        from app.core.db import open_pool
+        from app.core.engine import open_pool
         from app.extensions import db
 
         with app.app_context():

@@ -74,8 +74,8 @@ def register_extensions(app: Flask) -> None:
     from app.core import sockets
     from app.core.auth import NoCookieSessions, register_jwt_loaders
     from app.core.cors import init_cors, parse_origins, socket_origin_check
+    from app.core.engine import configure_connections
     from app.core.json import PacketJSON
-    from app.core.revocation import register_revocation_watch
     from app.extensions import api, cache, db, jwt, limiter, migrate, socketio
 
     if app.config["TRUSTED_PROXY_HOPS"]:
@@ -83,11 +83,12 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from app import models  # noqa: F401 - every table on the metadata
 
+    configure_connections()
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     jwt.init_app(app)
     register_jwt_loaders(app)
-    register_revocation_watch(app)
+    register_accounts(app)
     app.session_interface = NoCookieSessions()
     cache.init_app(app)
     limiter.init_app(app)
@@ -116,6 +117,16 @@ def register_extensions(app: Flask) -> None:
         json=PacketJSON,
         serializer=sockets.AnsweredPacket,
     )
+
+
+def register_accounts(app: Flask) -> None:
+    """The accounts domain tells the core who a token's user is and whether its login was revoked."""
+    from app.accounts import services as accounts_services
+    from app.core.auth import register_user_loader
+    from app.core.revocation import register_revocation_check
+
+    register_user_loader(app, accounts_services.user_for_identity)
+    register_revocation_check(app, accounts_services.is_login_revoked, accounts_services.REVOKED_KEY.format(""))
 
 
 def register_read_replica(app: Flask) -> None:
@@ -155,12 +166,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_socket_handlers(app: Flask) -> None:
-    """Authenticated Socket.IO connections and each domain's event handlers (app/<domain>/events.py)."""
-    from app.chat import events as chat_events  # noqa: F401 - declares its handlers
+    """Authenticated Socket.IO connections and each domain's event handlers (`HANDLERS` of app/<domain>/events.py)."""
+    from app.chat import events as chat_events
     from app.core import sockets
-    from app.projects import events as projects_events  # noqa: F401 - declares its handlers
+    from app.projects import events as projects_events
 
-    sockets.register_handlers(app)
+    sockets.register_transport_handlers(app)
+    sockets.register_handlers(app, chat_events.HANDLERS)
+    sockets.register_handlers(app, projects_events.HANDLERS)
 
 
 def register_signal_handlers(app: Flask) -> None:
@@ -203,23 +216,27 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_unit_of_work(app: Flask) -> None:
-    """Commit once per successful request, roll back otherwise."""
-    from app.core.db import forget_unused_marks
+    """A unit of work per request (app/core/unit_of_work.py): committed when the answer is a success, else
+    rolled back; forgotten at teardown whatever happened."""
+    from app.core import unit_of_work
     from app.extensions import db
 
-    @app.teardown_request
-    def _forget_unused_marks(_error):
-        forget_unused_marks()
+    @app.before_request
+    def _begin_unit_of_work():
+        unit_of_work.begin("request")
 
     @app.after_request
     def _close_unit_of_work(response):
-        if not db.session.registry.has() or not db.session().in_transaction():  # nothing began: nothing to end
-            return response
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        unit = unit_of_work.current_or_none()
+        if unit is not None:
+            unit.close(db.session, commit=response.status_code < 400)
         return response
+
+    @app.teardown_request
+    def _forget_unit_of_work(_error):
+        unit = unit_of_work.current_or_none()
+        if unit is not None:
+            unit.close(db.session, commit=None)  # the session itself: Flask-SQLAlchemy's teardown removes it
 
 
 def celery_init_app(app: Flask):
@@ -229,8 +246,16 @@ def celery_init_app(app: Flask):
 
 
 def register_commands(app: Flask) -> None:
+    """The CLI groups (app/core/cli.py) and each domain's commands in them."""
+    from app.accounts import cli as accounts_cli
     from app.core.cli import register_commands as register
+    from app.core.cli import seed_cli, users_cli
+    from app.exercises import cli as exercises_cli
+    from app.ops import demo
     from app.ops.cli import backup_cli
 
+    users_cli.add_command(accounts_cli.create_owner)
+    seed_cli.add_command(exercises_cli.seed_exercises)
+    seed_cli.add_command(demo.seed_demo)
     register(app)
     app.cli.add_command(backup_cli)

@@ -1,4 +1,8 @@
-"""Bare extension singletons, created unbound; the factory binds them to an app."""
+"""Bare extension singletons, created unbound; the factory binds them to an app.
+
+A leaf: besides the libraries it imports only `app.core.api` and `app.core.unit_of_work`, which import nothing
+that imports this module.
+"""
 
 from flask_caching import Cache
 from flask_jwt_extended import JWTManager
@@ -11,7 +15,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.api import Api
-from app.core.db import UnitOfWorkSession
+from app.core.unit_of_work import UnitOfWorkSession
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

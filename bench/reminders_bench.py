@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.calendar import reminders
 from app.calendar.models import Event, ReminderSchedule
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.extensions import db
 from bench import seed_calendar
 from config import database_url

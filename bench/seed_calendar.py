@@ -26,7 +26,7 @@ from app import create_app
 from app.accounts.models import Profile, User
 from app.calendar import recurrence, reminders
 from app.calendar.models import Event
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.security import hash_password
 from app.extensions import db
 from config import database_url

@@ -48,7 +48,7 @@ def parse_args() -> argparse.Namespace:
 
 def exercise_rows(trainer_id: int) -> list[dict]:
     """The starter library, then numbered variations of it, up to N_EXERCISES rows."""
-    from app.core.db import utcnow
+    from app.core.columns import utcnow
     from app.exercises.models import fold, search_text_for
     from app.exercises.starter import starter_exercises
 
@@ -74,7 +74,7 @@ def exercise_rows(trainer_id: int) -> list[dict]:
 
 def insert_workouts(trainer_id: int, exercise_ids: list[int]) -> list[int]:
     """Insert the workouts and their items in batches; return the workout ids."""
-    from app.core.db import utcnow
+    from app.core.columns import utcnow
     from app.extensions import db
     from app.workouts.models import Visibility, Workout, WorkoutItem
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.accounts.models import Profile, User
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.security import hash_password
 from app.extensions import db
 from app.projects.models import Project, ProjectMember, Task

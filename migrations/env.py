@@ -27,7 +27,7 @@ def get_metadata():
 
 def render_item(type_, obj, autogen_context):
     """Render our portable column types as plain SQLAlchemy types in migration scripts."""
-    from app.core.db import UTCDateTime
+    from app.core.columns import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

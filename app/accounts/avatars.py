@@ -19,10 +19,10 @@ from werkzeug.datastructures import FileStorage
 
 from app.accounts import policy
 from app.accounts.models import AvatarStatus, User
-from app.core.db import after_commit
 from app.core.errors import Forbidden, Invalid, PayloadTooLarge, UnsupportedMediaType
 from app.core.security import new_token
 from app.core.storage import IMMUTABLE, StorageError, get_storage, read_all
+from app.core.unit_of_work import after_commit
 from app.extensions import db
 
 FORMATS = ("JPEG", "PNG", "WEBP")

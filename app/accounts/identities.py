@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.accounts import policy, services
 from app.accounts.models import Identity, OAuthProvider, User
 from app.core import oauth
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import storage
+from app.core.columns import TimestampMixin, UTCDateTime, enum_type, utcnow
 from app.core.crypto import EncryptedDate, EncryptedText
-from app.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
 

@@ -25,11 +25,12 @@ from app.accounts.models import (
     User,
 )
 from app.core import mail
-from app.core.auth import login_created
-from app.core.db import after_commit, escape_like, utcnow
+from app.core.columns import escape_like, utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.core.redis import redis_client
+from app.core.revocation import login_created
 from app.core.security import hash_password, needs_rehash, new_token, token_digest, verify_password
+from app.core.unit_of_work import after_commit
 from app.extensions import db, limiter
 
 # ---- users

@@ -18,8 +18,8 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.columns import TimestampMixin, UTCDateTime, enum_type, utcnow
 from app.core.crypto import EncryptedJSON
-from app.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
 

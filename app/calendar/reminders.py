@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from app.calendar import recurrence
 from app.calendar.models import DeliveryStatus, Event, ReminderDelivery, ReminderSchedule
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.time import zone
 from app.extensions import db
 from app.notifications import services as notifications_services

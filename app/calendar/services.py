@@ -18,10 +18,11 @@ from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.calendar import policy, recurrence, reminders
 from app.calendar.models import CalendarConnection, Event, FeedToken, PlanAssignment, Provider
-from app.core.db import after_commit, utcnow
+from app.core.columns import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.security import new_token, token_digest
 from app.core.time import time_range, zone
+from app.core.unit_of_work import after_commit
 from app.extensions import db
 from app.workouts import services as workouts_services
 

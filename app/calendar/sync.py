@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.calendar.models import CalendarConnection, Event, Provider
 from app.calendar.sync_caldav import CalDAVCalendar, CalDAVError
 from app.calendar.sync_google import GoogleCalendar, GoogleError, exchange_code
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.errors import Invalid
 from app.extensions import db
 

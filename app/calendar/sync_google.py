@@ -14,7 +14,7 @@ import requests
 from flask import current_app
 
 from app.calendar.models import Event
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.time import zone
 
 CALENDAR_ID = "primary"

@@ -26,3 +26,6 @@ def mark_read(user: SocketUser, data: dict) -> None:
 def typing(user: SocketUser, data: dict) -> None:
     """Relay `typing {from}` to a user you may message (not stored, rate-limited)."""
     services.typing(user, data["to"])
+
+
+HANDLERS = [send_message, mark_read, typing]  # registered by the factory (app/__init__.py)

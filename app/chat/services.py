@@ -21,9 +21,12 @@ from app.chat import policy, signals
 from app.chat.models import Block, Message
 from app.chat.schemas import message_payload
 from app.core import sockets
-from app.core.db import DirectStatement, bind_of, flush_wal, utcnow, wait_until_durable
+from app.core.columns import utcnow
+from app.core.direct_sql import DirectStatement
+from app.core.durability import flush_wal, wait_until_durable
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.core.sockets import SocketUser
+from app.core.unit_of_work import bind_of
 from app.extensions import db, limiter
 from app.notifications import services as notifications_services
 

@@ -1,1 +1,1 @@
-"""Cross-cutting, domain-free building blocks: errors, auth, schemas, time, mail."""
+"""The framework every domain builds on, one concern per module; it imports no domain (README "Layout")."""

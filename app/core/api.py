@@ -9,21 +9,18 @@ from http import HTTPStatus
 import flask_smorest
 import marshmallow as ma
 from apispec import APISpec, BasePlugin
-from flask import Request, request
-from flask_smorest.pagination import PaginationParameters
-from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
-from webargs import core
-from webargs.flaskparser import FlaskParser
+from flask import request
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
-from app.core.errors import AppError, BadRequest, Invalid, NotFound
-from app.core.json import UntrustedJSON, check_untrusted, load_untrusted
+from app.core.adapters.flask_smorest import PaginationHeaderBlueprint
+from app.core.errors import Invalid, NotFound
+from app.core.json import UntrustedJSON, check_untrusted
+from app.core.parsing import MAX_ID, PAGINATION_KEYS, PageParser, StrictParser
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: a larger one cannot exist
 INTEGER_RANGE = (-(2**31), MAX_ID)  # what an integer column holds: every integer field's default bounds
 EMAIL_MAX_LENGTH = 254  # RFC 5321's longest path, the email columns' length
 # Dates and timestamps the API takes: far from the calendar's edges, where a time zone or a day added overflows.
@@ -67,159 +64,6 @@ def user_ref_schema(converter: UserRefConverter) -> dict:
     return {"oneOf": [{"type": "string", "enum": ["me"]}, {"type": "integer", "minimum": 1, "maximum": MAX_ID}]}
 
 
-class SchemaInstanceParser(FlaskParser):
-    """Build each argument schema once, not on every request (webargs instantiates a class per parse).
-
-    Loading is reentrant in marshmallow 4, so one instance serves every request and thread.
-    """
-
-    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._instances: dict[type[ma.Schema], ma.Schema] = {}
-
-    def _get_schema(self, argmap: typing.Any, req: Request) -> ma.Schema:
-        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
-            schema = self._instances.get(argmap)
-            if schema is None:
-                schema = self._instances[argmap] = argmap()
-            return schema
-        return super()._get_schema(argmap, req)
-
-
-class PageParser(SchemaInstanceParser):
-    """flask-smorest's page parameters, read field by field: the same values and errors, a tenth of the work.
-
-    Each of `page`/`page_size` goes through its own field of flask-smorest's schema (conversion and range
-    validators, `load_default` when absent), then into `PaginationParameters` as the schema's `post_load`
-    does. Anything a field refuses is parsed again the full way, so errors are exactly webargs' 422s.
-    (A whole schema load was ~7% of an uncached list request.)
-    """
-
-    def parse(self, argmap: typing.Any, req: Request | None = None, **kwargs: typing.Any) -> typing.Any:
-        schema = self._get_schema(argmap, req)
-        args = (req if req is not None else self.get_default_request()).args
-        values = {}
-        try:
-            for name, field in schema.load_fields.items():
-                raw = args.get(name)
-                if raw is not None:
-                    values[name] = field.deserialize(raw, name, args)
-                elif field.load_default is not ma.missing:
-                    default = field.load_default
-                    values[name] = default() if callable(default) else default
-            parameters = PaginationParameters(**values)
-        except ma.ValidationError:
-            parameters = super().parse(argmap, req, **kwargs)
-        if parameters.page > MAX_ID:  # its OFFSET would overflow: no list has that many pages
-            raise Invalid(f"Must be less than or equal to {MAX_ID}.", field="page", location="query")
-        return parameters
-
-
-class StrictParser(SchemaInstanceParser):
-    """Reject unknown fields in every location and bodies that are not JSON.
-
-    Query strings are read field by field when the schema has no hooks that look across fields (the page
-    schemas' own pre-load, which lets the pager's keys through, aside): each value goes through its field's
-    `deserialize` (conversion and validators), absent fields take their `load_default`. An unknown key, a
-    missing required field or a refused value is parsed again the full way, so every error is webargs' own;
-    the two ways are held equal on every query schema of the API (tests/core/test_api_parsing.py). A whole
-    schema load was ~10% of an uncached list request.
-    """
-
-    DEFAULT_UNKNOWN_BY_LOCATION: typing.ClassVar[dict[str, str | None]] = dict.fromkeys(
-        FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, None
-    )
-
-    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._field_maps: dict[typing.Any, _FieldMap | None] = {}
-
-    def parse(self, argmap: typing.Any, req: Request | None = None, **kwargs: typing.Any) -> typing.Any:
-        plain_call = kwargs.get("unknown", core._UNKNOWN_DEFAULT_PARAM) is core._UNKNOWN_DEFAULT_PARAM
-        # Only for schemas that live as long as the app (a class or an instance): a map is kept per argmap.
-        durable = isinstance(argmap, ma.Schema) or (isinstance(argmap, type) and issubclass(argmap, ma.Schema))
-        if durable and kwargs.get("location") == "query" and kwargs.get("validate") is None and plain_call:
-            field_map = self._field_maps.get(argmap, False)
-            if field_map is False:
-                field_map = self._field_maps[argmap] = _FieldMap.of(self._get_schema(argmap, req))
-            if field_map is not None:
-                loaded = field_map.load((req if req is not None else self.get_default_request()).args)
-                if loaded is not None:
-                    return loaded
-        return super().parse(argmap, req, **kwargs)
-
-    def _raw_load_json(self, req: Request) -> typing.Any:
-        if not req.get_data(cache=True):
-            raise BadRequest("The request needs a JSON body.")
-        if not req.is_json:
-            raise BadRequest("The request body must be JSON (Content-Type: application/json).")
-        try:
-            return load_untrusted(req.get_data(cache=True))
-        except UntrustedJSON as error:
-            raise refusal(error, "json") from None
-        except ValueError:
-            raise BadRequest("The request body is not valid JSON.") from None
-
-    def pre_load(self, location_data: typing.Any, *, schema: ma.Schema, req: Request, location: str) -> typing.Any:
-        """A JSON body's values must have their fields' JSON types (`"5"` is no integer, `0` no boolean)."""
-        if location == "json":
-            errors = json_type_errors(schema, location_data)
-            if errors:
-                raise Invalid("Validation failed.", errors={"json": errors})
-        return location_data
-
-    def _handle_invalid_json_error(self, error, req, *args, **kwargs) -> typing.NoReturn:
-        raise BadRequest("The request body is not valid JSON.")
-
-
-class _FieldMap:
-    """A query schema's fields by input key, for loading a query string field by field (`StrictParser`)."""
-
-    def __init__(self, schema: ma.Schema, skipped: tuple[str, ...]) -> None:
-        self.skipped = skipped
-        multiple = MultiDictProxy({}, schema).multiple_keys  # the keys webargs reads as lists
-        self.by_key = {}
-        for name, field in schema.load_fields.items():
-            key = field.data_key or name
-            self.by_key[key] = (name, field, key in multiple)
-        self.fields = list(schema.load_fields.items())
-
-    @classmethod
-    def of(cls, schema: ma.Schema) -> _FieldMap | None:
-        """The map, or None when the schema has hooks a field-by-field load would skip."""
-        hooks = type(schema)._hooks  # marshmallow's registry of decorated methods
-        pre_load = [name for name, *_ in hooks.get(PRE_LOAD, [])]
-        if any(hooks.get(tag) for tag in (POST_LOAD, VALIDATES, VALIDATES_SCHEMA)):
-            return None
-        if pre_load not in ([], ["_drop_pagination"]):
-            return None
-        return cls(schema, PAGINATION_KEYS if pre_load else ())
-
-    def load(self, args: typing.Any) -> dict[str, typing.Any] | None:
-        """The loaded values, or None when the full parse must answer (unknown key, missing or refused value)."""
-        loaded: dict[str, typing.Any] = {}
-        try:
-            for key in args:
-                if key in self.skipped:
-                    continue
-                entry = self.by_key.get(key)
-                if entry is None:
-                    return None
-                name, field, multiple = entry
-                loaded[name] = field.deserialize(args.getlist(key) if multiple else args[key], key, args)
-        except ma.ValidationError:
-            return None
-        for name, field in self.fields:
-            if name in loaded:
-                continue
-            if field.required:
-                return None
-            if field.load_default is not ma.missing:
-                default = field.load_default
-                loaded[name] = default() if callable(default) else default
-        return loaded
-
-
 PAGINATION_HEADER_DOC = {
     "description": "Pagination metadata, a JSON object in the header's text: "
     '`{"total": 42, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 2, '
@@ -228,7 +72,7 @@ PAGINATION_HEADER_DOC = {
 }
 
 
-class Blueprint(flask_smorest.Blueprint):
+class Blueprint(PaginationHeaderBlueprint):
     """A domain's blueprint: strict parsing, the API's page sizes, and request bodies documented by example."""
 
     ARGUMENTS_PARSER = StrictParser()
@@ -258,12 +102,12 @@ class Blueprint(flask_smorest.Blueprint):
         """Document a 501 (`NotConfigured`) on an operation needing an outside service a server may not have set up."""
         return self.alt_response(501, schema=ErrorSchema, description=description)
 
-    def _document_pagination_metadata(self, spec: APISpec, resp_doc: dict) -> None:
+    def pagination_header_doc(self) -> dict:
         """Document `X-Pagination` as what it is on the wire: a string holding a JSON object."""
-        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = PAGINATION_HEADER_DOC
+        return PAGINATION_HEADER_DOC
 
     @staticmethod
-    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
+    def pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
         """flask-smorest's X-Pagination fields, built without a schema per request (the same keys and values)."""
         if item_count == 0:
             return {"total": 0, "total_pages": 0}
@@ -389,53 +233,6 @@ def check_calendar_range(value: date | datetime) -> None:
         raise ma.ValidationError(f"Must fall between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}.")
 
 
-_JSON_TYPES: tuple[tuple[type[ma.fields.Field], tuple[type, ...], str], ...] = (
-    (ma.fields.Boolean, (bool,), "Not a valid boolean."),
-    (ma.fields.Integer, (int, float), "Not a valid integer."),
-    (ma.fields.Number, (int, float), "Not a valid number."),
-)
-
-
-def json_type_errors(schema: ma.Schema, data: typing.Any) -> dict:
-    """Field errors for JSON values of the wrong type, which marshmallow would coerce (`"5"`, `0` for false)."""
-    if not isinstance(data, dict):
-        return {}
-    errors: dict = {}
-    for name, field in schema.load_fields.items():
-        key = field.data_key or name
-        if key in data:
-            error = _json_type_error(field, data[key])
-            if error:
-                errors[key] = error
-    return errors
-
-
-def _json_type_error(field: ma.fields.Field, value: typing.Any) -> typing.Any:
-    if value is None:
-        return None
-    for field_type, json_types, message in _JSON_TYPES:
-        if isinstance(field, field_type):
-            ok = isinstance(value, json_types) and (field_type is ma.fields.Boolean or not isinstance(value, bool))
-            if ok and field_type is ma.fields.Integer and isinstance(value, float):
-                ok = value.is_integer()  # 1.0 is an integer in JSON; 1.5 is not (marshmallow would make it 1)
-            return None if ok else [message]
-    if isinstance(field, ma.fields.Nested) and isinstance(value, list | dict):
-        items = value if isinstance(value, list) and field.many else [value] if isinstance(value, dict) else []
-        errors = {i: e for i, item in enumerate(items) if (e := json_type_errors(field.schema, item))}
-        return (errors if field.many else errors.get(0)) or None
-    if isinstance(field, ma.fields.List) and isinstance(value, list):
-        errors = {i: e for i, item in enumerate(value) if (e := _json_type_error(field.inner, item))}
-        return errors or None
-    return None
-
-
-def refusal(error: UntrustedJSON, location: str) -> AppError:
-    """The API error for hostile JSON: a 400 when nested too deep, else a 422 naming the field."""
-    if error.too_deep:
-        return BadRequest(error.message)
-    return Invalid(error.message, errors={location: error.errors()})
-
-
 def refuse_hostile_urls() -> None:
     """Refuse a NUL in a request's path (404) or query string (422 naming the parameter): a `before_request`."""
     if "\x00" in request.path:
@@ -445,9 +242,6 @@ def refuse_hostile_urls() -> None:
             check_untrusted([key, value])
         except UntrustedJSON as error:
             raise Invalid(error.message, field=key.replace("\x00", ""), location="query") from None
-
-
-PAGINATION_KEYS = ("page", "page_size")
 
 
 class PageQueryArgsSchema(Schema):

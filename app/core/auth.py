@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
 from threading import Lock
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, current_app, g, jsonify, request
 from flask.sessions import SessionInterface
@@ -23,10 +23,8 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import ExpiredSignatureError, InvalidTokenError
 
 from app.core.errors import Forbidden, Unauthorized, error_body
+from app.core.revocation import login_revoked
 from app.extensions import jwt
-
-if TYPE_CHECKING:
-    from app.accounts.models import User
 
 MESSAGES = {
     "missing": "Missing or malformed Authorization header.",
@@ -36,6 +34,7 @@ MESSAGES = {
     "gone": "The token's user no longer exists.",
 }
 VERIFIED_TOKENS_KEPT = 4096
+USER_LOADER = "user_loader"
 
 
 def unauthorized(reason: str) -> Unauthorized:
@@ -136,37 +135,24 @@ def current_identity() -> str | None:
     return claims["sub"] if claims else None
 
 
-def login_revoked(claims: dict[str, Any]) -> bool:
-    """Whether a token's login was revoked: from the process's Redis key tracking when it runs, else asked.
-
-    The `revocation_watch` (`app.core.revocation.RevocationWatch`) hears of every revocation from Redis, so a
-    request or a socket event costs no round trip; without it (no Redis, tracking down) Redis or the
-    database is asked (`accounts.services.is_login_revoked`).
-    """
-    watch = current_app.extensions.get("revocation_watch")
-    if watch is not None:
-        return watch.is_revoked(claims)
-    from app.accounts import services as accounts_services
-
-    return accounts_services.is_login_revoked(claims)
+def register_user_loader(app: Flask, loader: Callable[[str | None], Any]) -> None:
+    """Register how a token's identity (`sub`) becomes its user row, or None (the accounts domain's, in the
+    factory; like flask-jwt-extended's `user_lookup_loader`)."""
+    app.extensions[USER_LOADER] = loader
 
 
-def login_created(sid: str) -> None:
-    """Tell the process's revocation watch that a login it just committed exists (it need not read it back)."""
-    watch = current_app.extensions.get("revocation_watch")
-    if watch is not None:
-        watch.known_to_exist(sid)
+def load_user(identity: str | None) -> Any:
+    """The user a token's identity names, through the registered loader (None: no such user)."""
+    return current_app.extensions[USER_LOADER](identity)
 
 
-def current_user() -> User:
+def current_user() -> Any:
     """Return the authenticated user of this request, loaded on first use (401 if they no longer exist)."""
-    from app.accounts import services as accounts_services
-
     identity = current_identity()
     cached = g.get("current_user")
     if cached is not None and cached[0] == identity:
         return cached[1]
-    user = accounts_services.user_for_identity(identity)
+    user = load_user(identity)
     if user is None:
         raise unauthorized("gone")
     g.current_user = (identity, user)

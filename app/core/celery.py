@@ -18,7 +18,7 @@ from celery.schedules import crontab
 from celery.signals import before_task_publish
 from flask import Flask, g
 
-from app.core import metrics
+from app.core import metrics, unit_of_work
 from app.core.logging import current_request_id, new_request_id
 from app.core.redis import redis_client
 from app.extensions import db
@@ -46,17 +46,18 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 g.request_id = self.request.get(REQUEST_ID_HEADER) or new_request_id()
                 started, outcome = time.perf_counter(), "failure"
+                unit = unit_of_work.begin("job")
                 try:
                     result = self.run(*args, **kwargs)
-                    db.session.commit()
+                    unit.close(db.session, commit=True)
                     outcome = "success"
                     return result
                 except Retry:
-                    db.session.rollback()
+                    unit.close(db.session, commit=False)
                     outcome = "retry"
                     raise
                 except Exception:
-                    db.session.rollback()
+                    unit.close(db.session, commit=False)
                     raise
                 finally:
                     _finished(self.name, outcome, time.perf_counter() - started)

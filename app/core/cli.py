@@ -1,18 +1,52 @@
-"""Flask CLI commands: `flask users create-owner`, the `flask seed` group, `flask keys rotate`."""
+"""Flask CLI groups (`flask users`, `flask seed`, `flask keys`): each domain's commands are added to them by the
+factory, and each command runs in a unit of work of its own (committed when it returns, rolled back when it fails)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from app.core import crypto
-from app.core.errors import AppError
+from app.core import crypto, unit_of_work
 from app.extensions import db
 
-users_cli = AppGroup("users", help="Manage users.")
-seed_cli = AppGroup("seed", help="Load starter data (each seeder is idempotent).")
-keys_cli = AppGroup("keys", help="Encryption keys at rest (ENCRYPTION_KEYS).")
+
+def in_unit_of_work(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command's callback in the app context, in a unit of work begun and closed here."""
+
+    @wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        unit = unit_of_work.begin("command")
+        try:
+            result = callback(*args, **kwargs)
+        except BaseException:
+            unit.close(db.session, commit=False)
+            raise
+        unit.close(db.session, commit=True)
+        return result
+
+    wrapped = with_appcontext(run)
+    wrapped.in_unit_of_work = True
+    return wrapped
+
+
+class UnitOfWorkGroup(AppGroup):
+    """A command group whose every command, declared here or added by a domain, runs `in_unit_of_work`."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Add a command, its callback wrapped in a unit of work."""
+        if cmd.callback is not None and not getattr(cmd.callback, "in_unit_of_work", False):  # once per command
+            cmd.callback = in_unit_of_work(cmd.callback)
+        super().add_command(cmd, name)
+
+
+users_cli = UnitOfWorkGroup("users", help="Manage users.")
+seed_cli = UnitOfWorkGroup("seed", help="Load starter data (each seeder is idempotent).")
+keys_cli = UnitOfWorkGroup("keys", help="Encryption keys at rest (ENCRYPTION_KEYS).")
 NOT_IN_ALL = {"all", "demo"}  # `seed all` loads what every install needs; demo data only when asked for
 
 
@@ -23,29 +57,6 @@ def seed_all(ctx: click.Context) -> None:
     for name, command in sorted(seed_cli.commands.items()):
         if name not in NOT_IN_ALL:
             ctx.invoke(command)
-
-
-@users_cli.command("create-owner")
-@click.option("--email", required=True)
-@click.option("--username", required=True)
-@click.option("--password", required=True)
-def create_owner(email: str, username: str, password: str) -> None:
-    """Create a platform Owner account."""
-    import marshmallow as ma
-
-    from app.accounts import schemas
-    from app.accounts import services as accounts_services
-
-    try:
-        data = schemas.RegisterSchema().load({"email": email, "username": username, "password": password})
-        user = accounts_services.create_owner(data["email"], data["username"], data["password"])
-        db.session.commit()
-    except ma.ValidationError as error:
-        raise click.ClickException(f"invalid input: {error.messages}") from error
-    except AppError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    click.echo(f"Owner {user.username} <{user.email}> created with id {user.id}.")
 
 
 @keys_cli.command("rotate")
@@ -59,9 +70,6 @@ def rotate_keys(batch_size: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the CLI groups to the app."""
-    from app.exercises import cli as exercises_cli  # noqa: F401 - adds `flask seed exercises`
-    from app.ops import demo  # noqa: F401 - adds `flask seed demo`
-
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(keys_cli)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from typing import Any
 
 import orjson
-from flask import Response
+from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 
 # Sorted keys like Flask's default; datetimes and dataclasses go to Flask's `default` (HTTP dates), as before.
@@ -21,7 +22,12 @@ class FastJSONProvider(DefaultJSONProvider):
     (`indent` in debug mode) falls back to Flask's encoder, so no document changes meaning.
     """
 
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self.flask_app = weakref.proxy(app)  # as Flask's provider keeps it, under a name of ours
+
     def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """`obj` as JSON through orjson (Flask's encoder for what orjson refuses, or with `json.dumps` options)."""
         if not kwargs:
             try:
                 return orjson.dumps(obj, default=self.default, option=_OPTIONS).decode()
@@ -30,14 +36,24 @@ class FastJSONProvider(DefaultJSONProvider):
         return super().dumps(obj, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        if self.compact is False or (self.compact is None and self._app.debug):
+        """`jsonify`: a JSON response of the arguments (one value, several as a list, or keywords as a dict)."""
+        if self.compact is False or (self.compact is None and self.flask_app.debug):
             return super().response(*args, **kwargs)
-        obj = self._prepare_response_obj(args, kwargs)
+        obj = _response_obj(args, kwargs)
         try:
             body = orjson.dumps(obj, default=self.default, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
         except orjson.JSONEncodeError:
             return super().response(*args, **kwargs)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        return self.flask_app.response_class(body, mimetype=self.mimetype)
+
+
+def _response_obj(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """What `jsonify(*args, **kwargs)` serializes, by Flask's documented rule."""
+    if args and kwargs:
+        raise TypeError("app.json.response() takes either args or kwargs, not both")
+    if not args and not kwargs:
+        return None
+    return args[0] if len(args) == 1 else (args or kwargs)
 
 
 def json_size(obj: Any) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_smorest.pagination import PaginationParameters
 
-from app.core.db import DirectStatement
+from app.core.direct_sql import DirectStatement
 from app.extensions import db
 
 

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, request
 
 from app.core.auth import current_identity
-from app.core.db import forget_replica, use_replica
 from app.core.redis import redis_client
+from app.core.unit_of_work import use_replica
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,6 @@ def init_replica(app: Flask) -> None:
     app.extensions[_ENGINE] = sa.create_engine(url, connect_args=connect_args, **options)
     app.extensions[_DOWN_UNTIL] = 0.0
     app.after_request(_remember_write_position)
-    app.teardown_request(lambda _error: forget_replica())
 
 
 def replica_engine() -> sa.Engine | None:

@@ -21,7 +21,8 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.http import quote_etag
 
-from app.core.db import after_commit, read_without_transaction, replica_in_use
+from app.core.adapters.flask_caching import redis_client
+from app.core.unit_of_work import after_commit, current_unit_of_work, replica_in_use
 from app.extensions import cache, db
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Calla
                 version = _start_version(scope)
             if entry is not None and entry.get("version") == version:
                 return _respond(entry)
-            read_without_transaction(db.session)  # a cacheable answer is built by reads alone
+            current_unit_of_work().run_without_transaction(db.session)  # a cacheable answer is built by reads alone
             response = current_app.make_response(view(*args, **kwargs))
             # An answer read on a replica may predate the version it would be stored under: served, not stored.
             if response.status_code != 200 or replica_in_use() is not None:
@@ -124,8 +125,9 @@ def bump_versions(scopes: Iterable[str]) -> None:
     keys = [version_key(scope) for scope in scopes]
     try:
         backend = cache.cache
-        if hasattr(backend, "_write_client"):  # Redis: start a version if the key is gone, then INCR it
-            with backend._write_client.pipeline(transaction=False) as pipe:
+        client = redis_client(backend)
+        if client is not None:  # Redis: start a version if the key is gone, then INCR it
+            with client.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.set(backend.key_prefix + key, time.time_ns(), nx=True)  # ints are stored as is
                     pipe.incr(backend.key_prefix + key)

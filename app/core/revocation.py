@@ -1,8 +1,10 @@
 """Revoked logins as Redis reports them: one key-tracking connection per process (`RevocationWatch`).
 
-Revoking a login writes `revoked-login:<sid>` in Redis (`accounts.services._mark_revoked`). With client-side
-key tracking on that prefix, Redis pushes the name of every such key written to each process that asked, so
-`auth.login_revoked` answers requests and socket events without a round trip.
+The one module of the core that answers "was this login revoked?" (`login_revoked`). The accounts domain owns
+the truth and registers it in the factory (`register_revocation_check`: its check and the prefix of the Redis
+keys it writes when it revokes a login). With client-side key tracking on that prefix, Redis pushes the name
+of every such key written to each process that asked, so requests and socket events are answered without a
+round trip; without Redis, or while tracking is down, every check asks the accounts domain's check.
 """
 
 from __future__ import annotations
@@ -12,21 +14,40 @@ import select
 import sys
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import redis
-from flask import Flask
+from flask import Flask, current_app
+
+from app.core.adapters.redis_py import connection_socket, has_buffered_reply, set_invalidation_handler
 
 log = logging.getLogger(__name__)
+RevocationCheck = Callable[[dict[str, Any]], bool]  # a token's claims -> whether its login was revoked
+CHECK = "revocation_check"
+WATCH = "revocation_watch"
 
 
-def register_revocation_watch(app: Flask) -> None:
-    """Give the app its process's watch when it has Redis (without, every check asks the database)."""
-    from app.accounts import services as accounts_services
-
+def register_revocation_check(app: Flask, check: RevocationCheck, key_prefix: str) -> None:
+    """Register the domain's revocation check, and the process's watch of its Redis keys when there is Redis."""
+    app.extensions[CHECK] = check
     if app.config.get("REDIS_URL"):
-        app.extensions["revocation_watch"] = RevocationWatch(
-            app.config["REDIS_URL"], accounts_services.REVOKED_KEY.format("")
-        )
+        app.extensions[WATCH] = RevocationWatch(app.config["REDIS_URL"], key_prefix, check)
+
+
+def login_revoked(claims: dict[str, Any]) -> bool:
+    """Whether a token's login was revoked: from the process's Redis key tracking when it runs, else asked."""
+    watch = current_app.extensions.get(WATCH)
+    if watch is not None:
+        return watch.is_revoked(claims)
+    return current_app.extensions[CHECK](claims)
+
+
+def login_created(sid: str) -> None:
+    """Tell the process's revocation watch that a login it just committed exists (it need not read it back)."""
+    watch = current_app.extensions.get(WATCH)
+    if watch is not None:
+        watch.known_to_exist(sid)
 
 
 class RevocationWatch:
@@ -42,7 +63,8 @@ class RevocationWatch:
     RETRY_SECONDS = 5.0
     MAX_LOGINS = 100_000  # beyond this many logins remembered, forget them all and ask Redis again
 
-    def __init__(self, url: str, key_prefix: str):
+    def __init__(self, url: str, key_prefix: str, check: RevocationCheck | None = None):
+        self._check = check or (lambda claims: current_app.extensions[CHECK](claims))  # None: the app's
         self._pool = redis.ConnectionPool.from_url(url, protocol=3, socket_connect_timeout=2, socket_timeout=2)
         self._prefix = key_prefix.encode()
         self._connection: redis.Connection | None = None
@@ -60,9 +82,7 @@ class RevocationWatch:
             tracking = self._drain()
             if sid is not None and tracking is not None and self._checked.get(sid) == tracking:
                 return sid in self._revoked
-        from app.accounts import services as accounts_services  # only on the slow path: imports cost per call
-
-        revoked = accounts_services.is_login_revoked(claims)
+        revoked = self._check(claims)
         if sid is not None and tracking is not None and not revoked:
             with self._lock:
                 if len(self._checked) >= self.MAX_LOGINS:  # bounded memory in a long-lived process
@@ -96,8 +116,7 @@ class RevocationWatch:
 
         Not `can_read(0)`: under gevent its poll yields to the hub, here while the lock is held.
         """
-        reader = getattr(self._connection._parser, "_reader", None)  # hiredis's buffer of parsed replies
-        if reader is not None and reader.has_data():
+        if has_buffered_reply(self._connection):
             return True
         return bool(self._poller.poll(0))
 
@@ -107,7 +126,7 @@ class RevocationWatch:
         connection = self._pool.make_connection()
         try:
             connection.connect()
-            connection._parser.set_invalidation_push_handler(self._on_invalidate)
+            set_invalidation_handler(connection, self._on_invalidate)
             connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", self._prefix)
             connection.read_response()
         except (redis.RedisError, OSError):
@@ -116,7 +135,7 @@ class RevocationWatch:
             self._retry_at = time.monotonic() + self.RETRY_SECONDS
             return False
         self._poller = _original_poll()  # made once per connection: a poll object per check cost as much as the rest
-        self._poller.register(connection._sock, select.POLLIN)
+        self._poller.register(connection_socket(connection), select.POLLIN)
         self._connection, self._session = connection, self._session + 1
         return True
 

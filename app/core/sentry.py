@@ -67,8 +67,8 @@ def init_sentry(app: Flask) -> bool:
         release=app.config.get("SENTRY_RELEASE") or None,
         integrations=[FlaskIntegration(), CeleryIntegration(monitor_beat_tasks=True)],
         # Not the ones it would switch on by itself: its SQLAlchemy hook breaks on statements run without an
-        # execution context (DirectStatement, app/core/db.py, as SQLAlchemy's events allow), and tracing each
-        # query and Redis call is cost we do not want on the hot paths.
+        # execution context (DirectStatement, app/core/direct_sql.py, as SQLAlchemy's events allow), and tracing
+        # each query and Redis call is cost we do not want on the hot paths.
         auto_enabling_integrations=False,
         send_default_pii=False,
         include_local_variables=False,

@@ -1,4 +1,8 @@
-"""Socket.IO as a transport: authenticated connections, validated handlers, and the one emit helper."""
+"""Socket.IO as a transport: authenticated connections, handlers the factory registers, and the one emit helper.
+
+Each client event runs in a unit of work of its own (`unit_of_work.begin("socket event")`), closed by the
+wrapper whatever the handler did; a handler declared `single_statement` runs it without a transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial, wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import marshmallow as ma
 import redis
@@ -20,16 +24,14 @@ from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import MapAdapter
 
-from app.core import metrics
-from app.core.api import json_type_errors, refusal
-from app.core.auth import login_revoked
-from app.core.db import after_commit, read_without_transaction
+from app.core import metrics, unit_of_work
+from app.core.auth import load_user
 from app.core.errors import AppError, Unauthorized, error_body, service_unavailable
 from app.core.json import UntrustedJSON, check_untrusted
+from app.core.parsing import json_type_errors, refusal
+from app.core.revocation import login_revoked
+from app.core.unit_of_work import after_commit
 from app.extensions import db, socketio
-
-if TYPE_CHECKING:
-    from app.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,8 @@ class SocketUser:
 
 
 @dataclass(frozen=True)
-class _Declared:
-    """A domain's handler and how to run it (see `on_event`)."""
+class EventHandler:
+    """A domain's client event handler and how to run it (see `on_event`); the factory registers it."""
 
     event: str
     fn: Handler
@@ -58,8 +60,7 @@ class _Declared:
     single_statement: bool
 
 
-# Every domain handler; registered on the server by `register_handlers`.
-_registry: list[_Declared] = []
+HANDLERS = "socket_handlers"  # app.extensions key: the handlers registered on this app
 
 
 def async_mode() -> str:
@@ -260,31 +261,29 @@ def error_ack(code: int, message: str | None = None, errors: dict | None = None)
 
 def on_event(
     event: str, schema: type[ma.Schema] | None = None, *, load_user: bool = True, single_statement: bool = False
-) -> Callable[[Handler], Handler]:
+) -> Callable[[Handler], EventHandler]:
     """Declare a client event handler `fn(user, payload)`; it runs validated, authenticated, in a unit of work.
 
-    `user` is the User row, loaded per event; with `load_user=False` it is a `SocketUser` (the id only), for
-    handlers whose services need no more. `single_statement=True` declares that the handler changes the
-    database in at most one statement, so its unit of work needs no transaction around it: it runs in
-    autocommit, without the BEGIN and COMMIT round trips (emits still wait until that statement is done).
+    Declaring registers nothing: each domain lists its handlers in its `events.py` (`HANDLERS`) and the factory
+    passes them to `register_handlers`. `user` is the User row, loaded per event; with `load_user=False` it
+    is a `SocketUser` (the id only), for handlers whose services need no more. `single_statement=True`
+    declares that the handler changes the database in at most one statement, so its unit of work runs
+    without a transaction: in autocommit, without the BEGIN and COMMIT round trips (emits still wait until
+    that statement is done). tests/chat/test_single_statement.py holds every such handler to it.
     """
 
-    def decorator(fn: Handler) -> Handler:
-        declared = _Declared(event, fn, schema, load_user, single_statement)
-        _registry.append(declared)
-        if socketio.server is not None:  # declared after the app was built: bind it now too
-            socketio.on_event(event, _wrap(declared), namespace=NAMESPACE)
-        return fn
+    def decorator(fn: Handler) -> EventHandler:
+        return EventHandler(event, fn, schema, load_user, single_statement)
 
     return decorator
 
 
-def declared_events() -> list[tuple[str, type[ma.Schema] | None, str]]:
-    """Every declared client event: its name, payload schema and handler's docstring (for the AsyncAPI document)."""
-    return [(declared.event, declared.schema, (declared.fn.__doc__ or "").strip()) for declared in _registry]
+def declared_events(app: Flask) -> list[tuple[str, type[ma.Schema] | None, str]]:
+    """Every registered client event: its name, payload schema and handler's docstring (for the AsyncAPI document)."""
+    return [(handler.event, handler.schema, (handler.fn.__doc__ or "").strip()) for handler in app.extensions[HANDLERS]]
 
 
-def _wrap(declared: _Declared) -> Callable[..., dict]:
+def _wrap(declared: EventHandler) -> Callable[..., dict]:
     fn = declared.fn
     schema = declared.schema() if declared.schema else None  # one instance: loading keeps no state in it
 
@@ -295,12 +294,14 @@ def _wrap(declared: _Declared) -> Callable[..., dict]:
         return ack
 
     def _handle(data: Any) -> dict:
+        unit = unit_of_work.begin("socket event")
+        _end = partial(unit.close, db.session)
         try:
             claims = _unrevoked_claims()
             payload = _validated(schema, data)
             if declared.single_statement:  # before the first query, and not held through the checks above
                 # One write statement is atomic by itself: like a read, it needs no transaction around it.
-                read_without_transaction(db.session)
+                unit.run_without_transaction(db.session)
             user = _socket_user(claims) if declared.load_user else SocketUser(session[SESSION_USER_ID])
             result = fn(user, payload)
             _end(commit=True)
@@ -342,12 +343,6 @@ def _validated(schema: ma.Schema | None, data: Any) -> Any:
     return schema.load({} if data is None else data)
 
 
-def _end(*, commit: bool) -> None:
-    """End the event's unit of work (one that ran only direct statements made no session: nothing to end)."""
-    if db.session.registry.has():
-        db.session.commit() if commit else db.session.rollback()
-
-
 def _unrevoked_claims() -> dict:
     """The claims this socket connected with, as long as their login is not revoked (else a 401)."""
     claims = session.get(SESSION_CLAIMS)
@@ -356,11 +351,9 @@ def _unrevoked_claims() -> dict:
     return claims
 
 
-def _socket_user(claims: dict) -> User:
+def _socket_user(claims: dict) -> Any:
     """The user row of this socket (a 401 if it no longer exists)."""
-    from app.accounts import services as accounts_services
-
-    user = accounts_services.user_for_identity(claims.get("sub"))
+    user = load_user(claims.get("sub"))
     if user is None:
         raise Unauthorized("The token has been revoked.")
     return user
@@ -374,8 +367,6 @@ def _token(auth: Any) -> str | None:
 
 def _on_connect(auth: Any = None) -> None:
     """Authenticate with the access JWT; join the user's room; refuse anything else."""
-    from app.accounts import services as accounts_services
-
     token = _token(auth)
     if not token:
         raise ConnectionRefusedError("A token is required.", {"code": 401})
@@ -383,14 +374,15 @@ def _on_connect(auth: Any = None) -> None:
         payload = decode_token(token)
     except Exception as error:  # expired, bad signature, malformed: all a refusal
         raise ConnectionRefusedError("The token is invalid or expired.", {"code": 401}) from error
+    unit = unit_of_work.begin("socket connect")
     try:
         usable = payload.get("type") == "access" and not login_revoked(payload)
-        user = accounts_services.user_for_identity(payload.get("sub")) if usable else None
+        user = load_user(payload.get("sub")) if usable else None
     except Exception as error:
         log.exception("socket connect failed")
         raise ConnectionRefusedError("The server could not check the token.", {"code": 500}) from error
     finally:
-        db.session.rollback()  # read only: close the transaction
+        unit.close(db.session, commit=False)  # read only: close the transaction
     if user is None:
         raise ConnectionRefusedError("The token has been revoked.", {"code": 401})
     # Flask-SocketIO keeps this session per socket, for as long as it is connected.
@@ -431,11 +423,17 @@ def _on_undecodable_event(*_args: Any) -> dict:
     return error_ack(400, "The event's payload is not JSON this server reads (malformed, or nested too deeply).")
 
 
-def register_handlers(app: Flask) -> None:
-    """Bind the connect handler, every declared domain handler and the unknown- and undecodable-event answers."""
+def register_transport_handlers(app: Flask) -> None:
+    """Bind the connect handler and the unknown- and undecodable-event answers (the factory, once per app)."""
+    app.extensions[HANDLERS] = []
     socketio.on_event("connect", _on_connect, namespace=NAMESPACE)
     socketio.on_event("disconnect", _on_disconnect, namespace=NAMESPACE)
     socketio.on_event("*", _on_unknown_event, namespace=NAMESPACE)
     socketio.on_event(UNDECODABLE_EVENT, _on_undecodable_event, namespace=NAMESPACE)
-    for declared in _registry:
-        socketio.on_event(declared.event, _wrap(declared), namespace=NAMESPACE)
+
+
+def register_handlers(app: Flask, handlers: Iterable[EventHandler]) -> None:
+    """Bind a domain's event handlers (its `events.HANDLERS`) on the app's Socket.IO server."""
+    for handler in handlers:
+        app.extensions[HANDLERS].append(handler)
+        socketio.on_event(handler.event, _wrap(handler), namespace=NAMESPACE)

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.errors import Invalid
 
 # Files of the system's zoneinfo folder that are no IANA zone: the machine's own zone, POSIX rule sets.

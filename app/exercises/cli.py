@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
-from app.core.cli import seed_cli
 from app.exercises import services
 from app.extensions import db
 
 
-@seed_cli.command("exercises")
+@click.command("exercises")
 @click.option("--update", is_flag=True, help="Also reset starter exercises (no creator) to the data file's facts.")
 def seed_exercises(update: bool = False) -> None:
     """Load the starter exercise library; running it again changes nothing."""

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import TimestampMixin, UTCDateTime, enum_type
+from app.core.columns import TimestampMixin, UTCDateTime, enum_type
 from app.extensions import db
 
 

@@ -13,9 +13,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.core.db import bind_of, escape_like, utcnow
+from app.core.columns import escape_like, utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import PagedSelect
+from app.core.unit_of_work import bind_of
 from app.exercises import policy
 from app.exercises.cache import invalidate_library
 from app.exercises.models import Category, Difficulty, Exercise, fold

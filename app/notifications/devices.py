@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.errors import NotFound
 from app.extensions import db
 from app.notifications.models import Device, Platform

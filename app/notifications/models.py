@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import UTCDateTime, enum_type, utcnow
+from app.core.columns import UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
 MAX_DEVICE_TOKEN = 2048

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.core import mail, sockets
-from app.core.db import after_commit, utcnow
+from app.core.columns import utcnow
+from app.core.unit_of_work import after_commit
 from app.extensions import db
 from app.notifications import channels, devices, preferences
 from app.notifications.models import Device, Notification, Platform

@@ -1,7 +1,7 @@
 """The AsyncAPI 3.0 document of the Socket.IO events, served at /api/asyncapi.json.
 
-Client events come from the handlers the domains declared (`sockets.declared_events()`: name, payload schema,
-docstring); server events are listed here with their rooms. Payloads that are REST objects (message,
+Client events come from the handlers the factory registered (`sockets.declared_events(app)`: name, payload
+schema, docstring); server events are listed here with their rooms. Payloads that are REST objects (message,
 notification, task) are the OpenAPI document's own schemas, in OpenAPI's schema format.
 """
 
@@ -108,7 +108,7 @@ def asyncapi_document() -> dict[str, Any]:
     openapi = api.spec.to_dict()
     messages: dict[str, Any] = {}
     operations: dict[str, Any] = {}
-    for event, schema, doc in sockets.declared_events():
+    for event, schema, doc in sockets.declared_events(current_app):
         messages[f"client.{event}"] = _message(event, _openapi(openapi, _json_schema(schema)), doc)
         if getattr(schema, "EXAMPLE", None) is not None:  # the REST body's example, for the same payload
             messages[f"client.{event}"]["examples"] = [{"name": "example", "payload": schema.EXAMPLE}]

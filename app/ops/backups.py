@@ -19,7 +19,7 @@ from typing import Protocol
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.errors import AppError, Conflict, NotFound
 
 PREFIX = "spotter-"

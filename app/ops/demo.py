@@ -13,8 +13,7 @@ from app.accounts.models import Role, User
 from app.calendar import schemas as calendar_schemas
 from app.calendar import services as calendar_services
 from app.chat import services as chat_services
-from app.core.cli import seed_cli
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.exercises import services as exercises_services
 from app.exercises.models import Exercise
 from app.extensions import db
@@ -47,7 +46,7 @@ TASKS = (
 )
 
 
-@seed_cli.command("demo")
+@click.command("demo")
 def seed_demo() -> None:
     """Create the demo practice (an Owner, a trainer, two clients and their data) unless it exists."""
     created = load_demo()

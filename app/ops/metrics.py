@@ -15,7 +15,7 @@ from sqlalchemy.pool import QueuePool
 from app.calendar import reminders
 from app.chat import services as chat_services
 from app.core import metrics
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.errors import Unauthorized
 from app.core.redis import redis_client
 from app.core.replica import replica_lag_seconds

@@ -9,7 +9,7 @@ import redis
 import sqlalchemy as sa
 from flask import current_app
 
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.extensions import db
 from app.ops.models import Heartbeat
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.extensions import db
 from app.privacy import services
 from app.privacy.models import AnalyticsEvent, ConsentType, Erasure

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.core.columns import utcnow
 from app.core.crypto import Encrypted
-from app.core.db import utcnow
 from app.extensions import db
 
 ANONYMOUS = "deleted user"

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import UTCDateTime, enum_type, utcnow
+from app.core.columns import UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
 

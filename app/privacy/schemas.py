@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from marshmallow import ValidationError, fields, validate, validates
 
 from app.core.api import Schema
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.json import json_size
 from app.core.schemas import EnumField, UTCDateTime, text
 from app.privacy.models import ConsentType, ExportStatus

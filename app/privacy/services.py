@@ -16,10 +16,11 @@ from app.accounts import identities
 from app.accounts import services as accounts_services
 from app.accounts.models import Identity, OAuthProvider, User
 from app.core import response_cache
-from app.core.db import after_commit, utcnow
+from app.core.columns import utcnow
 from app.core.errors import Conflict, Forbidden, Gone, Invalid, NotFound, Unauthorized
 from app.core.security import new_token, verify_password
 from app.core.storage import get_storage
+from app.core.unit_of_work import after_commit
 from app.extensions import db
 from app.notifications import services as notifications_services
 from app.privacy import erasure, export

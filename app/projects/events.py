@@ -24,3 +24,6 @@ def join_project(user: User, data: dict) -> None:
 def leave_project(user: User, data: dict) -> None:
     """Stop receiving a project's task events."""
     sockets.leave(services.project_room(data["project_id"]))
+
+
+HANDLERS = [join_project, leave_project]  # registered by the factory (app/__init__.py)

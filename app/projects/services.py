@@ -12,9 +12,10 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.core import response_cache, sockets
-from app.core.db import after_commit, escape_like, utcnow
+from app.core.columns import escape_like, utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.time import local_today
+from app.core.unit_of_work import after_commit
 from app.extensions import db
 from app.notifications import services as notifications_services
 from app.projects import policy

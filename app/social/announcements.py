@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.accounts import services as accounts_services
 from app.accounts.models import Profile, Role, User
 from app.calendar import services as calendar_services
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import paginate
 from app.core.time import zone

@@ -15,9 +15,11 @@ from sqlalchemy.orm import aliased
 from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.chat import services as chat_services
-from app.core.db import DirectStatement, bind_of, utcnow
+from app.core.columns import utcnow
+from app.core.direct_sql import DirectStatement
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.pagination import paginate
+from app.core.unit_of_work import bind_of
 from app.extensions import db
 from app.notifications import services as notifications_services
 from app.social import policy

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.time import zone
 from app.exercises.models import Exercise
 from app.extensions import db

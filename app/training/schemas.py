@@ -14,7 +14,7 @@ from marshmallow import fields, validate
 
 from app.accounts.schemas import UserRefSchema
 from app.core.api import PageQueryArgsSchema, Schema
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.schemas import DateOrTimestamp, EnumField, Id, QueryId, UTCDateTime, text
 from app.exercises.schemas import ExerciseRefSchema
 from app.training.models import MeasurementType

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.core import response_cache
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.time import time_range
 from app.exercises import services as exercises_services

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import TimestampMixin, UTCDateTime, enum_type
+from app.core.columns import TimestampMixin, UTCDateTime, enum_type
 from app.extensions import db
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
-from app.core.db import escape_like, utcnow
+from app.core.columns import escape_like, utcnow
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.pagination import paginate
 from app.exercises import services as exercises_services

@@ -167,7 +167,7 @@ DIGEST_IN_A_WORKER = """
 from datetime import timedelta
 from app import create_app
 from app.chat import services
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.extensions import db
 
 app = create_app("testing")

@@ -13,7 +13,7 @@ from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCH
 from werkzeug.exceptions import HTTPException
 
 import app as app_package
-from app.core.api import SchemaInstanceParser, StrictParser, _FieldMap
+from app.core.parsing import QueryLoader, SchemaInstanceParser, StrictParser
 
 VALUES = ["1", "0", "-3", "42", "abc", "", " padded ", "2026-11-22", "2026-11-22T10:00:00Z", "true", "x" * 150]
 
@@ -63,7 +63,7 @@ def _full(app, schema_cls, query):
 @pytest.mark.parametrize("schema_cls", _query_schemas(), ids=lambda cls: cls.__name__)
 def test_the_fast_way_agrees_with_the_full_parse(app, schema_cls):
     schema = schema_cls()
-    field_map = _FieldMap.of(schema)
+    field_map = QueryLoader.of(schema)
     if field_map is None:  # hooks that look across fields (or a pre-load of its own): always the full parse
         assert any(type(schema)._hooks.get(tag) for tag in (PRE_LOAD, POST_LOAD, VALIDATES, VALIDATES_SCHEMA))
         return
@@ -83,7 +83,7 @@ def test_the_fast_way_agrees_with_the_full_parse(app, schema_cls):
 def test_the_common_list_queries_take_the_fast_way(app):
     from app.exercises.schemas import ExerciseQueryArgsSchema
 
-    field_map = _FieldMap.of(ExerciseQueryArgsSchema())
+    field_map = QueryLoader.of(ExerciseQueryArgsSchema())
     for query in (
         "category=Strength&difficulty_level=Intermediate&page_size=20",
         "q=press",

@@ -9,16 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.core.db import (
-    DirectStatement,
-    _committed_before_flushed,
-    _GroupFlush,
-    after_commit,
-    flush_wal,
-    open_pool,
-    read_without_transaction,
-    wait_until_durable,
-)
+from app.core.direct_sql import DirectStatement
+from app.core.durability import GroupFlush, committed_before_flushed, flush_wal, wait_until_durable
+from app.core.engine import open_pool
+from app.core.unit_of_work import after_commit, read_without_transaction
 from app.exercises.models import Category, Exercise
 from app.extensions import db
 from tests.conftest import sql_statements
@@ -242,9 +236,9 @@ def _synchronous_commit() -> str:
 def test_a_write_that_changes_rows_turns_synchronous_commit_off_for_its_own_transaction(app):
     make_exercise(name="Probe Press", category="Strength")
     params = {"pattern": "Probe Press%", "suffix": "!", "now": datetime(2026, 11, 23, 12, tzinfo=UTC)}
-    unchanged = db.session.execute(_committed_before_flushed(_rename()), {**params, "pattern": "Nothing%"}).all()
+    unchanged = db.session.execute(committed_before_flushed(_rename()), {**params, "pattern": "Nothing%"}).all()
     assert unchanged == [] and _synchronous_commit() == "on"  # no row written: nothing to commit early
-    rows = db.session.execute(_committed_before_flushed(_rename()), params).all()
+    rows = db.session.execute(committed_before_flushed(_rename()), params).all()
     assert [row.name for row in rows] == ["Probe Press!"]  # the write's own RETURNING, through the CTE
     assert _synchronous_commit() == "off"  # until this transaction ends (set_config's is_local)
 
@@ -294,7 +288,7 @@ def test_in_a_transaction_the_write_waits_for_the_disk_at_its_commit(app):
 
 
 class _Flushes:
-    """A flush for `_GroupFlush` that the test lets finish (or fail), recording the order of what happened."""
+    """A flush for `GroupFlush` that the test lets finish (or fail), recording the order of what happened."""
 
     def __init__(self) -> None:
         self.events: list[str] = []
@@ -320,7 +314,7 @@ class _Flushes:
         raise AssertionError(f"flush {count} never began")
 
 
-def _waiter(group: _GroupFlush, flushes: _Flushes, name: str, errors: list) -> threading.Thread:
+def _waiter(group: GroupFlush, flushes: _Flushes, name: str, errors: list) -> threading.Thread:
     def run() -> None:
         try:
             group.wait()
@@ -333,7 +327,7 @@ def _waiter(group: _GroupFlush, flushes: _Flushes, name: str, errors: list) -> t
     return thread
 
 
-def _until_waiting(group: _GroupFlush, count: int) -> None:
+def _until_waiting(group: GroupFlush, count: int) -> None:
     """Until `count` callers wait on the group's condition (CPython's `Condition` keeps its waiters' locks)."""
     for _ in range(1000):
         if len(group._changed._waiters) >= count:
@@ -344,7 +338,7 @@ def _until_waiting(group: _GroupFlush, count: int) -> None:
 
 def test_callers_that_ask_during_a_flush_are_served_together_by_the_next_one():
     flushes = _Flushes()
-    group, errors = _GroupFlush(flushes), []
+    group, errors = GroupFlush(flushes), []
     first = _waiter(group, flushes, "first", errors)
     flushes.wait_for(1)
     later = [_waiter(group, flushes, f"later {n}", errors) for n in range(3)]
@@ -365,7 +359,7 @@ def test_callers_that_ask_during_a_flush_are_served_together_by_the_next_one():
 def test_a_failed_flush_fails_its_caller_and_the_others_flush_again():
     flushes = _Flushes()
     flushes.fail_first = True
-    group, errors = _GroupFlush(flushes), []
+    group, errors = GroupFlush(flushes), []
     first = _waiter(group, flushes, "first", errors)
     flushes.wait_for(1)
     other = _waiter(group, flushes, "other", errors)

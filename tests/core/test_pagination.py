@@ -6,7 +6,7 @@ import pytest
 from flask_smorest.pagination import _pagination_parameters_schema_factory
 from webargs.flaskparser import FlaskParser
 
-from app.core.api import PageParser
+from app.core.parsing import PageParser
 
 SCHEMA = _pagination_parameters_schema_factory(1, 20, 100)
 

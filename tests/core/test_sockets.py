@@ -82,6 +82,16 @@ def _conflict(user, data):
     db.session.flush()
 
 
+TEST_HANDLERS = [_echo, _forbidden, _invalid, _boom, _write, _conflict]
+
+
+@pytest.fixture(autouse=True)
+def _test_handlers(app):
+    """Bind this module's handlers on the app's server, as the factory binds a domain's `events.HANDLERS`."""
+    if _echo not in app.extensions[sockets.HANDLERS]:
+        sockets.register_handlers(app, TEST_HANDLERS)
+
+
 # ---- connecting
 
 

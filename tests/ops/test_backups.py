@@ -18,7 +18,7 @@ from app.calendar import reminders
 from app.calendar.models import CalendarConnection, Provider
 from app.chat.models import Block, Message
 from app.core.celery import beat_schedule
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.extensions import db
 from app.ops import backups, tasks
 from app.ops.services import record_heartbeat

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.ops import demo
 from tests.conftest import free_port
 from tests.live import SocketRecorder

@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.calendar.models import ReminderSchedule
 from app.core import metrics
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.core.redis import redis_client
 from app.extensions import db
 from app.ops import tasks

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from tests.conftest import sql_statements
 from tests.factories import make_measurement, make_session
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from tests.factories import make_measurement
 
 WHEN = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)

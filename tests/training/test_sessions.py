@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core.columns import utcnow
 from app.extensions import db
 from app.social.models import Activity
 from app.training.models import RepBest, SessionExercise, SessionSet, TrainingSession
