@@ -6,7 +6,6 @@ from flask.views import MethodView
 
 from app.core.api import Blueprint
 from app.core.auth import auth_required, current_user
-from app.core.pagination import paginate
 from app.workouts import schemas
 from app.workouts import services as svc
 
@@ -91,7 +90,7 @@ class Plans(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the plans you may see (archived ones are hidden)."""
-        return paginate(svc.search_plans(current_user(), **args), pagination_parameters)
+        return svc.list_plans(current_user(), pagination_parameters, **args)
 
 
 @blp.route("/plans/<id:plan_id>")

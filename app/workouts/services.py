@@ -222,9 +222,49 @@ def copy_workout(actor: User, workout_id: int) -> Workout:
 PLAN_LOAD = (selectinload(Plan.schedule).selectinload(PlanEntry.workout),)
 
 
-def search_plans(actor: User, **filters: Any) -> sa.Select:
-    """Select the live plans the actor may see (filters trainer_id, q, visibility, sort), schedules loaded."""
-    return _search(Plan, PLAN_LOAD, actor, **filters)
+def list_plans(actor: User, pagination: PaginationParameters, **filters: Any) -> list[dict[str, Any]]:
+    """One page of the live plans the actor may see (filters trainer_id, q, visibility, sort), with schedules.
+
+    Plain values shaped as `PlanSchema` reads them, as `list_workouts`: the page and its total in one
+    statement, every entry of the page with its workout in one more, whatever the page size.
+    """
+    stmt = _search(Plan, (), actor, **filters).with_only_columns(*PLAN_COLUMNS)
+    page = [dict(zip(PLAN_KEYS, row, strict=False)) for row in paginate(stmt, pagination)]  # (drops `_total`)
+    for plan, schedule in zip(page, _schedules_of([plan["id"] for plan in page]), strict=True):
+        plan["schedule"] = schedule
+    return page
+
+
+# A plan's columns under the names `PlanSchema` reads.
+PLAN_COLUMNS = (
+    Plan.id,
+    Plan.title,
+    Plan.description,
+    Plan.weeks,
+    Plan.visibility,
+    Plan.created_by_id.label("created_by"),
+    Plan.archived_at.is_not(None).label("archived"),
+    Plan.created_at,
+    Plan.updated_at,
+)
+PLAN_KEYS = tuple(column.key for column in PLAN_COLUMNS)
+
+
+def _schedules_of(plan_ids: list[int]) -> list[list[dict[str, Any]]]:
+    """Each plan's entries in order (week, day, id), each with its workout, in one statement."""
+    if not plan_ids:
+        return []
+    stmt = (
+        select(PlanEntry.plan_id, PlanEntry.week, PlanEntry.day, Workout.id, Workout.title, Workout.archived_at)
+        .join(Workout, Workout.id == PlanEntry.workout_id)
+        .where(PlanEntry.plan_id.in_(plan_ids))
+        .order_by(PlanEntry.plan_id, PlanEntry.week, PlanEntry.day, PlanEntry.id)
+    )
+    schedules: dict[int, list] = {plan_id: [] for plan_id in plan_ids}
+    for plan_id, week, day, workout_id, title, archived_at in db.session.execute(stmt):
+        workout = {"id": workout_id, "title": title, "archived": archived_at is not None}
+        schedules[plan_id].append({"week": week, "day": day, "workout_id": workout_id, "workout": workout})
+    return [schedules[plan_id] for plan_id in plan_ids]
 
 
 def get_plan(actor: User, plan_id: int) -> Plan:
