@@ -1,20 +1,22 @@
 """Fast path: each response schema compiled once into a plain dumper, giving marshmallow's own output.
 
 The marshmallow schema stays the truth of a resource's shape. `compile_dumper(schema)` reads it through its
-public API (`dump_fields`, each field's `data_key`/`attribute`/`dump_default`, `Nested.schema`, `List.inner`,
-`Schema.resolve_hooks`) and returns a `Dumper`: for each field a key, an attribute and a value conversion,
-applied object by object without marshmallow's per-value machinery (a list page is hundreds of values, and
-marshmallow's dump was a third of its time). The base `Schema.dump` (`app/core/api.py`) goes through it,
-so routes return what `@blp.response` declares and socket payloads call `Schema().dump` the same way.
+public API (`dump_fields`, each field's `data_key`/`attribute`, `Nested.schema`, `List.inner`,
+`Schema.resolve_hooks`) and returns a `Dumper`: the keys in the schema's order, the attributes read in one
+C-level call per object, and a conversion for each value that needs one, without marshmallow's per-value
+machinery (a list page is hundreds of values, and marshmallow's dump was a third of its time). The base
+`Schema.dump` (`app/core/api.py`) goes through it, so routes return what `@blp.response` declares and socket
+payloads call `SomeSchema().dump` the same way.
 
 Conversions are known for the plain field types (exactly these classes, not subclasses that may override
-`_serialize`); any other field, a dotted attribute, or a value the object lacks is dumped by the field's own
-`serialize`, and a schema with pre/post-dump hooks by marshmallow entirely. `tests/core/test_serialization.py`
-holds the output equal to marshmallow's for every kind.
+`_serialize`, unless they name theirs in `DUMP_VALUE`); any other field, or a dotted attribute, is dumped by
+the field's own `serialize`; an object that lacks a value, or a schema with pre/post-dump hooks, by
+marshmallow. `tests/core/test_serialization.py` holds the output equal to marshmallow's for every kind.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -45,10 +47,6 @@ def _string(value: Any) -> Any:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _integer(value: Any) -> Any:
-    return value if value is None or type(value) is int else int(value)
-
-
 def _enum(field: fields.Enum) -> Callable[[Any], Any]:
     """An enum by value or by name; a list row may hold the stored value (a `str`) rather than the member."""
     enum_cls = field.enum
@@ -71,8 +69,8 @@ def _boolean(field: fields.Boolean, name: str) -> Callable[[Any], Any]:
 # unless they name their conversion in a `DUMP_VALUE` class attribute (as `UTCDateTime` does).
 PLAIN: dict[type, Convert] = {
     fields.Raw: None,
-    fields.Integer: _integer,
-    fields.Float: _optional(float),
+    fields.Integer: int,
+    fields.Float: float,
     fields.String: _string,
     fields.Date: _date,
 }
@@ -105,39 +103,68 @@ def _convert(field: fields.Field, name: str) -> Convert | bool:
     return False
 
 
+# Fields whose values are written as they are when already of their JSON type (else converted, as marshmallow).
+NATIVE = {fields.Integer: "int", fields.Float: "float", fields.String: "str", fields.Boolean: "bool"}
+
+
 class Dumper:
-    """A schema's dump as plain steps: `one(obj)` and `many(objs)` give what `schema.dump` gives."""
+    """A schema's dump as plain steps: `one(obj)` and `many(objs)` give what `schema.dump` gives.
+
+    `one` is generated once from the schema's fields (`source` shows it): an object's values are read in one
+    C-level call (`attrgetter`, or `itemgetter` for a mapping), each value that needs it is converted inline,
+    and the dict is built in the schema's key order. Fields that only their own `serialize` gets right go the
+    field's way; an object lacking a value is dumped field by field by marshmallow (`dump_default`, no key).
+    """
 
     def __init__(self, schema: ma.Schema) -> None:
         self.schema = schema
         hooks = type(schema).resolve_hooks()
         self.plain = not (hooks.get(PRE_DUMP) or hooks.get(POST_DUMP))
-        # (key, field name, attribute, conversion, field); a False conversion: the field serializes the value.
-        self.steps: list[tuple[str, str, str, Convert | bool, fields.Field]] = []
-        if self.plain:
-            for name, field in schema.dump_fields.items():
-                attribute = field.attribute or name
-                convert = _convert(field, name) if "." not in attribute else False
-                self.steps.append((field.data_key or name, name, attribute, convert, field))
+        self.keys = [field.data_key or name for name, field in schema.dump_fields.items()]
+        self.source, self.one = self._generate() if self.plain else ("", self.by_marshmallow)
 
-    def one(self, obj: Any) -> dict[str, Any]:
-        """Dump one object (a model, a row, a mapping)."""
-        if not self.plain:
-            return ma.Schema.dump(self.schema, obj, many=False)
-        read = obj.get if isinstance(obj, Mapping) else lambda attribute, default: getattr(obj, attribute, default)
-        out: dict[str, Any] = {}
-        for key, name, attribute, convert, field in self.steps:
+    def _generate(self) -> tuple[str, Callable[[Any], dict[str, Any]]]:
+        names: dict[str, Any] = {"Mapping": Mapping, "MISSING": MISSING, "by_marshmallow": self.by_marshmallow}
+        attributes, body, entries, serialized = [], [], [], []
+        for index, (name, field) in enumerate(self.schema.dump_fields.items()):
+            key, attribute = field.data_key or name, field.attribute or name
+            convert = _convert(field, name) if "." not in attribute else False
             if convert is False:
-                value = field.serialize(name, obj, self.schema.get_attribute)
-            else:
-                value = read(attribute, MISSING)
-                if value is MISSING:  # absent: the field's dump_default, else no key (as marshmallow)
-                    value = field.serialize(name, obj, self.schema.get_attribute)
-                elif convert is not None:
-                    value = convert(value)
-            if value is not MISSING:
-                out[key] = value
-        return out
+                names[f"field_{index}"] = field
+                entries.append(f"{key!r}: field_{index}.serialize({name!r}, obj, get_attribute)")
+                serialized.append(key)
+                continue
+            value = f"v{len(attributes)}"
+            attributes.append(attribute)
+            native = NATIVE.get(type(field))
+            if convert is not None:
+                names[f"convert_{index}"] = convert
+                test = f"{value} is not None" + (f" and type({value}) is not {native}" if native else "")
+                body.append(f"    if {test}: {value} = convert_{index}({value})")
+            entries.append(f"{key!r}: {value}")
+        names["get_attribute"] = self.schema.get_attribute
+        names["attributes_of"] = _getter(operator.attrgetter, attributes)
+        names["items_of"] = _getter(operator.itemgetter, attributes)
+        unpack = "".join(f"v{i}, " for i in range(len(attributes)))
+        lines = [
+            "def one(obj):",
+            "    try:",
+            "        values = items_of(obj) if type(obj) is dict or isinstance(obj, Mapping) else attributes_of(obj)",
+            "    except (AttributeError, KeyError):",
+            "        return by_marshmallow(obj)",
+            f"    ({unpack}) = values" if attributes else "    values = ()",
+            *body,
+            "    out = {" + ", ".join(entries) + "}",
+            *(f"    if out[{key!r}] is MISSING: del out[{key!r}]" for key in serialized),
+            "    return out",
+        ]
+        source = "\n".join(lines) + "\n"  # our own code, built from the schema's fields: nothing from input
+        exec(compile(source, f"<dumper of {type(self.schema).__name__}>", "exec"), names)
+        return source, names["one"]
+
+    def by_marshmallow(self, obj: Any) -> dict[str, Any]:
+        """Dump one object the full marshmallow way (a schema with dump hooks, an object lacking a value)."""
+        return ma.Schema.dump(self.schema, obj, many=False)
 
     def many(self, objs: Any) -> list[dict[str, Any]]:
         """Dump each object of an iterable."""
@@ -147,6 +174,16 @@ class Dumper:
     def dump(self, obj: Any, many: bool) -> Any:
         """`schema.dump(obj, many=many)`."""
         return self.many(obj) if many else self.one(obj)
+
+
+def _getter(make: Callable[..., Any], names: list[str]) -> Callable[[Any], tuple]:
+    """`attrgetter`/`itemgetter` of these names that always gives a tuple (even of one or none)."""
+    if not names:
+        return lambda obj: ()
+    if len(names) == 1:
+        single = make(names[0])
+        return lambda obj: (single(obj),)
+    return make(*names)
 
 
 _DUMPERS: dict[tuple, Dumper] = {}

@@ -141,13 +141,21 @@ def test_a_schema_with_dump_hooks_is_dumped_by_marshmallow():
     assert not Dumper(Hooked()).plain
 
 
+def test_an_object_lacking_a_value_is_dumped_as_marshmallow_does():
+    schema = EveryKindSchema()
+    partial = SimpleNamespace(**{k: v for k, v in vars(_objects()[0]).items() if k not in ("defaulted", "ratio")})
+    dumped = schema.dump(partial)
+    assert dumped == ma.Schema.dump(schema, partial)
+    assert dumped["defaulted"] == "dflt" and "ratio" not in dumped
+
+
 def test_every_schema_of_the_api_compiles(app):
     schema_classes = _subclasses(Schema)
     assert len(schema_classes) > 50
     for schema_class in schema_classes:
         schema = schema_class()
         dumper = compile_dumper(schema)
-        assert len(dumper.steps) == len(schema.dump_fields) or not dumper.plain
+        assert dumper.keys == [field.data_key or name for name, field in schema.dump_fields.items()]
 
 
 def _subclasses(cls: type) -> set[type]:
