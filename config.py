@@ -244,6 +244,8 @@ class Config:
         # takes it back after this many seconds. Longer than the longest job and any retry countdown
         # (calendar.tasks.MAX_BACKOFF_SECONDS), or a job still running or waiting would be run twice.
         "broker_transport_options": {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)},
+        # beat's state under the instance folder, not the working directory (the repository, when run as written)
+        "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
     }
 
 

@@ -149,8 +149,6 @@ def start_live_server(app, worker: str = "gevent", **extra_env: str) -> LiveServ
         sys.executable,
         "-m",
         "gunicorn",
-        "-c",
-        "gunicorn_web.py",
         *WORKERS[worker],
         "-b",
         f"127.0.0.1:{port}",

@@ -167,11 +167,7 @@ def authenticate(email: str, password: str) -> User:
     account_key = email.strip().lower()
     limit = parse_limit(current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"])
     if current_app.config["RATELIMIT_ENABLED"] and not limiter.limiter.test(limit, "login-failures", account_key):
-        reset_at, _ = limiter.limiter.get_window_stats(limit, "login-failures", account_key)
-        retry_after = max(1, int(reset_at - utcnow().timestamp()) + 1)
-        raise TooManyRequests(
-            "Too many failed logins for this account; try later.", headers={"Retry-After": str(retry_after)}
-        )
+        raise _too_many(limit, "login-failures", account_key, "Too many failed logins for this account; try later.")
     user = find_user_by_email(account_key)
     if not verify_password(user.password_hash if user else None, password):
         if current_app.config["RATELIMIT_ENABLED"]:
@@ -180,6 +176,13 @@ def authenticate(email: str, password: str) -> User:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _too_many(limit: Any, namespace: str, key: str, message: str) -> TooManyRequests:
+    """The 429 of a per-account limit, with `Retry-After` at the end of its window."""
+    reset_at, _ = limiter.limiter.get_window_stats(limit, namespace, key)
+    retry_after = max(1, int(reset_at - utcnow().timestamp()) + 1)
+    return TooManyRequests(message, headers={"Retry-After": str(retry_after)})
 
 
 def issue_tokens(user: User) -> dict[str, Any]:
@@ -407,9 +410,7 @@ def resend_email_verification(user: User) -> None:
         raise Conflict("Your email address is already verified.")
     limit = parse_limit(current_app.config["RATELIMIT_EMAIL_VERIFICATION"])
     if current_app.config["RATELIMIT_ENABLED"] and not limiter.limiter.hit(limit, "email-verification", str(user.id)):
-        reset_at, _ = limiter.limiter.get_window_stats(limit, "email-verification", str(user.id))
-        retry_after = max(1, int(reset_at - utcnow().timestamp()) + 1)
-        raise TooManyRequests("Too many verification emails; try later.", headers={"Retry-After": str(retry_after)})
+        raise _too_many(limit, "email-verification", str(user.id), "Too many verification emails; try later.")
     send_email_verification(user)
 
 

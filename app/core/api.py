@@ -280,7 +280,7 @@ FIELD_ERRORS_REF = {"$ref": "#/components/schemas/FieldErrors"}
 FIELD_ERRORS = {
     "oneOf": [
         {"type": "array", "items": {"type": "string"}},
-        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/FieldErrors"}},
+        {"type": "object", "additionalProperties": FIELD_ERRORS_REF},
     ]
 }
 
@@ -305,7 +305,7 @@ class ErrorResponsesPlugin(BasePlugin):
     """Document on every operation the errors it can answer (API.md §0), all in the one error shape.
 
     401/403 where a token is needed, 404 where a path or a body names objects, 400/413 with a body, 409 on
-    writes, 422 with a body or query parameters, 503 everywhere (Redis or the database unreachable).
+    writes, 422 with a body or query parameters, 503 everywhere (Redis unreachable).
     A route adds the rest itself (429 where a rate limit applies, 401 on login).
     """
 

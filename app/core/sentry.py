@@ -66,8 +66,9 @@ def init_sentry(app: Flask) -> bool:
         environment=app.config.get("ENV_NAME"),
         release=app.config.get("SENTRY_RELEASE") or None,
         integrations=[FlaskIntegration(), CeleryIntegration(monitor_beat_tasks=True)],
-        # Only the integrations named above: the auto-enabled SQLAlchemy one hooks cursor events and fails on
-        # the statements app/core/db.py runs on a raw DBAPI connection (no execution context).
+        # Not the ones it would switch on by itself: its SQLAlchemy hook breaks on statements run without an
+        # execution context (DirectStatement, app/core/db.py, as SQLAlchemy's events allow), and tracing each
+        # query and Redis call is cost we do not want on the hot paths.
         auto_enabling_integrations=False,
         send_default_pii=False,
         include_local_variables=False,

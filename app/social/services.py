@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from sqlalchemy.orm import aliased
 from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.chat import services as chat_services
-from app.core.db import bind_of, utcnow
+from app.core.db import DirectStatement, bind_of, utcnow
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.pagination import paginate
 from app.extensions import db
@@ -254,45 +255,88 @@ def _with_owner(viewer_id: int) -> sa.Select:
     return stmt.execution_options(populate_existing=True)  # counters move by UPDATE: read them as stored
 
 
+_STREAM_COLUMNS = (
+    Activity.id,
+    Activity.user_id,
+    Activity.type,
+    Activity.data,
+    Activity.visibility,
+    Activity.kudos_count,
+    Activity.comment_count,
+    Activity.created_at,
+)
+
+
 def _stream(
     viewer_id: int,
-    authors: sa.Select,
+    who: int | None,
     before: int | None,
     after: int | None,
     limit: int,
     *,
     recent_window: int = 0,
 ) -> list[dict]:
-    """The visible activities of `authors`, a cursor page, in one statement.
+    """The visible activities of the people the viewer follows and theirs (`who` None), or of `who`: a cursor page.
+
+    One statement, compiled once per shape (`_stream_statement`) and run with this page's values.
+    """
+    dialect = bind_of(db.session).dialect.name
+    shape = (dialect, who is None, after is None, before is not None, bool(recent_window) and after is None)
+    params = {"viewer_id": viewer_id, "who": who, "before": before, "after": after, "limit": limit}
+    params["window"] = recent_window
+    return [_row_view(row) for row in _stream_statement(*shape).rows(db.session, params)]
+
+
+def _row_view(row: sa.Row) -> dict[str, Any]:
+    """An activity as API.md §9 shows it, from a stream row."""
+    view = {name: getattr(row, name) for name in ("id", "type", "data", "visibility", "kudos_count", "comment_count")}
+    view.update(user=_person(row.user_id, row.username), kudoed_by_me=row.kudoed, created_at=row.created_at)
+    return view
+
+
+@functools.cache
+def _stream_statement(dialect: str, feed: bool, newest_first: bool, has_before: bool, recent: bool) -> DirectStatement:
+    """Build a stream's statement once per shape, with bound parameters (building it cost more than running it).
 
     Per author the viewer may see something of (`policy.audience`), one backward (or forward) walk of
     `ix_activities_user_id_id` keeps at most `limit` visible ids; the newest `limit` of those are the page.
-    Hidden rows never reach the page, so every page but the last is full. With `recent_window` (newest first
-    only), the newest `recent_window` ids are first walked once, newest first, against the audience (cheap when
-    the followed people are active); the per-author walks then run only when that left the page short, below
-    the window. On SQLite (the embedded demo: no LATERAL) the page is one plain ordered join.
+    Hidden rows never reach the page, so every page but the last is full. With the recent window (the feed,
+    newest first), the newest `window` ids are first walked once, newest first, against the audience (cheap
+    when the followed people are active); the per-author walks then run only when that left the page short,
+    below the window. On SQLite (the embedded demo: no LATERAL) the page is one plain ordered join.
     """
-    audience = policy.audience(viewer_id, authors)
+    viewer, limit = sa.bindparam("viewer_id", type_=sa.Integer), sa.bindparam("limit", type_=sa.Integer)
+    if feed:
+        accepted = sa.and_(Follow.follower_id == viewer, Follow.status == FollowStatus.ACCEPTED)
+        authors = sa.union_all(select(Follow.followee_id).where(accepted), select(viewer)).subquery()
+        authors = select(authors.c[0])
+    else:
+        authors = select(sa.bindparam("who", type_=sa.Integer))
+    audience = policy.audience(viewer, authors)
     seen = audience.c.allowed > policy.NOTHING  # before any walk: an author hidden from the viewer costs nothing
     visible = policy.rank(Activity.visibility) <= audience.c.allowed
-    newest_first = after is None
     order = Activity.id.desc() if newest_first else Activity.id.asc()
-    cursor = [Activity.id < before] if before is not None else []
-    cursor += [Activity.id > after] if after is not None else []
-    if bind_of(db.session).dialect.name != "postgresql":
+    before = sa.bindparam("before", type_=sa.Integer)
+    if has_before:
+        cursor = [Activity.id < before]
+    else:
+        cursor = [] if newest_first else [Activity.id > sa.bindparam("after", type_=sa.Integer)]
+    if dialect != "postgresql":
         page = select(Activity.id).join(audience, audience.c.author_id == Activity.user_id)
         ids = page.where(seen, visible, *cursor).order_by(order).limit(limit)
-    elif newest_first and recent_window:
-        ids = _recent_then_walks(audience, seen, visible, before, limit, recent_window)
+    elif recent:
+        window = sa.bindparam("window", type_=sa.Integer)
+        ids = _recent_then_walks(audience, seen, visible, before if has_before else None, limit, window)
     else:
         walks = _walks(audience, seen, visible, cursor, order, limit).subquery()
         ids = select(walks.c.id).order_by(walks.c.id.desc() if newest_first else walks.c.id.asc()).limit(limit)
-    stmt = _with_owner(viewer_id).where(Activity.id.in_(ids.scalar_subquery())).order_by(order)
-    return [_view(row.Activity, row.username, row.kudoed) for row in db.session.execute(stmt)]
+    kudoed = sa.exists().where(Kudos.activity_id == Activity.id, Kudos.user_id == viewer).label("kudoed")
+    stmt = select(*_STREAM_COLUMNS, User.username, kudoed).join(User, User.id == Activity.user_id)
+    return DirectStatement(stmt.where(Activity.id.in_(ids.scalar_subquery())).order_by(order))
 
 
 def _walks(
-    audience: sa.CTE, seen: sa.ColumnElement, visible: sa.ColumnElement, cursor: list, order: Any, limit: int
+    audience: sa.CTE, seen: sa.ColumnElement, visible: sa.ColumnElement, cursor: list, order: Any, limit: Any
 ) -> sa.Select:
     """Per author, the first `limit` visible ids in `order` past the cursor: one bounded index walk each."""
     walk = select(Activity.id).where(Activity.user_id == audience.c.author_id, visible, *cursor)
@@ -301,15 +345,11 @@ def _walks(
 
 
 def _recent_then_walks(
-    audience: sa.CTE, seen: sa.ColumnElement, visible: sa.ColumnElement, before: int | None, limit: int, window: int
+    audience: sa.CTE, seen: sa.ColumnElement, visible: sa.ColumnElement, before: Any, limit: Any, window: Any
 ) -> sa.Select:
     """The newest `window` ids walked once against the audience; the per-author walks below them only if short."""
     newest = aliased(Activity)
-    upper = (
-        sa.literal(before, sa.Integer)
-        if before is not None
-        else select(sa.func.coalesce(sa.func.max(newest.id), 0) + 1).scalar_subquery()
-    )
+    upper = before if before is not None else select(sa.func.coalesce(sa.func.max(newest.id), 0) + 1).scalar_subquery()
     floor = upper - window
     recent = (
         select(Activity.id)
@@ -330,10 +370,8 @@ def feed(viewer_id: int, before: int | None = None, after: int | None = None, li
 
     Takes the viewer's id, not their row: the feed needs nothing else of them (one query less per request).
     """
-    followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id, Follow.status == FollowStatus.ACCEPTED)
-    authors = sa.union_all(followed, select(sa.literal(viewer_id, sa.Integer))).subquery()
     window = current_app.config["FEED_RECENT_WINDOW"]
-    return _stream(viewer_id, select(authors.c[0]), before, after, limit, recent_window=window)
+    return _stream(viewer_id, None, before, after, limit, recent_window=window)
 
 
 def user_activities(
@@ -343,7 +381,7 @@ def user_activities(
     if policy.is_blocked(viewer_id, user_id):
         raise NotFound("No such user.")
     accounts_services.get_user(user_id)
-    return _stream(viewer_id, select(sa.literal(user_id, sa.Integer)), before, after, limit)
+    return _stream(viewer_id, user_id, before, after, limit)
 
 
 def get_activity(viewer: User, activity_id: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from app.calendar import recurrence
 from app.calendar.recurrence import RuleError
+from app.core.time import zone
 from app.extensions import db
 from tests.factories import make_event
 
@@ -76,8 +77,6 @@ ZONES = st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Pacific/Ki
 def test_expanding_from_the_window_finds_exactly_what_expanding_from_the_start_finds(
     rule, tz, start, offset_days, span_days
 ):
-    from app.core.time import zone
-
     first = start.replace(tzinfo=zone(tz)).astimezone(UTC)
     parsed = recurrence.build(rule, first, tz)
     first = next(iter(parsed)).astimezone(UTC)  # a start the rule produces, as normalise requires

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import redis
-from flask_jwt_extended import create_access_token
+from flask_jwt_extended import create_access_token, decode_token
 
 from app.accounts import services as accounts_services
 from app.core.revocation import RevocationWatch
@@ -45,6 +45,4 @@ def test_a_logout_survives_redis_losing_its_keys(app, client, user):
 
 
 def _sid(token: str) -> str:
-    from flask_jwt_extended import decode_token
-
     return decode_token(token)["sid"]
