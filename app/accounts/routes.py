@@ -141,7 +141,7 @@ class OAuthSignIn(MethodView):
     @blp.arguments(schemas.OAuthSignInSchema)
     @blp.response(200, schemas.TokenSchema)
     @blp.alt_response(201, schema=schemas.TokenSchema, description="The account was created by this sign-in")
-    @blp.alt_response(501, description="Sign-in with this provider is not configured")
+    @blp.needs_configuration("Sign-in with this provider is not configured on this server.")
     def post(self, data, provider):
         """Sign in with a Google, Apple or Facebook token (an unseen identity may create the account)."""
         claims = identities.verify(identities.provider_named(provider), **_tokens(data))
@@ -165,6 +165,7 @@ class MyIdentities(MethodView):
     @auth_required()
     @blp.arguments(schemas.IdentityLinkSchema)
     @blp.response(201, schemas.IdentitySchema)
+    @blp.needs_configuration("Sign-in with this provider is not configured on this server.")
     def post(self, data):
         """Link a provider's identity to my account (proved by its token)."""
         claims = identities.verify(data["provider"], **_tokens(data))

@@ -154,6 +154,7 @@ class CoachingQueryArgsSchema(PageQueryArgsSchema):
 
 
 class EmailVerifySchema(Schema):
+    EXAMPLE = {"token": "Vb8nQ2xKp5Lm0tRw7yZc3dFh6jGs9aEu"}
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
@@ -161,6 +162,7 @@ PROVIDER_TOKEN = validate.Length(min=1, max=16384)
 
 
 class OAuthSignInSchema(Schema):
+    EXAMPLE = {"id_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl", "nonce": "n-0S6_WzA2Mj"}
     id_token = fields.String(validate=PROVIDER_TOKEN, metadata={"description": "Google, Apple, Facebook Limited Login"})
     access_token = fields.String(validate=PROVIDER_TOKEN, metadata={"description": "Facebook (classic login)"})
     nonce = fields.String(
@@ -174,6 +176,11 @@ class OAuthSignInSchema(Schema):
 
 
 class IdentityLinkSchema(OAuthSignInSchema):
+    EXAMPLE = {
+        "provider": "google",
+        "id_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl",
+        "nonce": "n-0S6_WzA2Mj",
+    }
     provider = EnumField(OAuthProvider, required=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from app.accounts.models import (
     User,
 )
 from app.core import mail
+from app.core.auth import login_created
 from app.core.db import after_commit, escape_like, utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.core.redis import redis_client
@@ -195,6 +197,7 @@ def issue_tokens(user: User) -> dict[str, Any]:
     )
     db.session.add(session)
     db.session.flush()
+    after_commit(db.session, partial(login_created, session.id))  # this process need not read the row back
     return _token_pair(user, session)
 
 

@@ -255,6 +255,10 @@ class Blueprint(flask_smorest.Blueprint):
             headers={"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
         )
 
+    def needs_configuration(self, description: str) -> typing.Callable:
+        """Document a 501 (`NotConfigured`) on an operation needing an outside service a server may not have set up."""
+        return self.alt_response(501, schema=ErrorSchema, description=description)
+
     def _document_pagination_metadata(self, spec: APISpec, resp_doc: dict) -> None:
         """Document `X-Pagination` as what it is on the wire: a string holding a JSON object."""
         resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = PAGINATION_HEADER_DOC
@@ -306,7 +310,7 @@ class ErrorResponsesPlugin(BasePlugin):
 
     401/403 where a token is needed, 404 where a path or a body names objects, 400/413 with a body, 409 on
     writes, 422 with a body or query parameters, 503 everywhere (Redis unreachable).
-    A route adds the rest itself (429 where a rate limit applies, 401 on login).
+    A route adds the rest itself (429 where a rate limit applies, 401 on login, 501 where a provider may be unset).
     """
 
     def init_spec(self, spec: APISpec) -> None:

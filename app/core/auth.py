@@ -151,6 +151,13 @@ def login_revoked(claims: dict[str, Any]) -> bool:
     return accounts_services.is_login_revoked(claims)
 
 
+def login_created(sid: str) -> None:
+    """Tell the process's revocation watch that a login it just committed exists (it need not read it back)."""
+    watch = current_app.extensions.get("revocation_watch")
+    if watch is not None:
+        watch.known_to_exist(sid)
+
+
 def current_user() -> User:
     """Return the authenticated user of this request, loaded on first use (401 if they no longer exist)."""
     from app.accounts import services as accounts_services

@@ -83,13 +83,13 @@ class ServiceUnavailable(AppError):
     code = 503
 
 
-UNAVAILABLE_RETRY_AFTER = 5  # seconds: Redis reconnects by itself, a client may try again this soon
+UNAVAILABLE_RETRY_AFTER = 5  # seconds: Redis and the database reconnect by themselves
 
 
 def service_unavailable() -> ServiceUnavailable:
-    """The 503 for a server the API needs (Redis) being unreachable, with `Retry-After`."""
+    """The 503 for a server the API needs (the database or Redis) being unreachable, with `Retry-After`."""
     return ServiceUnavailable(
-        "A service the API needs is unreachable; try again shortly.",
+        "A service the API needs is temporarily unavailable; try again shortly.",
         headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
     )
 

@@ -71,6 +71,13 @@ class RevocationWatch:
                 self._checked[sid] = tracking
         return revoked
 
+    def known_to_exist(self, sid: str) -> None:
+        """Record a login this process has just committed as checked (while tracking runs, reports follow)."""
+        with self._lock:
+            tracking = self._drain()
+            if tracking is not None and len(self._checked) < self.MAX_LOGINS:
+                self._checked[sid] = tracking
+
     def _drain(self) -> int | None:
         """Take in the reports received so far; return the tracking session, or None when not tracking."""
         if self._connection is None and not self._connect():

@@ -90,6 +90,9 @@ class SocketAwareFlask(Flask):
 
 
 UNDECODABLE_EVENT = "spotter:undecodable"  # what an event packet the server cannot decode becomes
+# The handlers the core binds itself (`register_handlers`): the connection's lifecycle and the answers to unknown
+# and undecodable events. None is a client event: the AsyncAPI document lists `declared_events()` only.
+CORE_HANDLERS = frozenset({"connect", "disconnect", "*", UNDECODABLE_EVENT})
 
 
 class AnsweredPacket(socketio_lib.packet.Packet):

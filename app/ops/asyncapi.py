@@ -98,7 +98,8 @@ DESCRIPTION = """Spotter's real-time events over Socket.IO (Engine.IO 4), namesp
 Connect with `auth={"token": "<access JWT>"}` (or the query `?token=`); a missing, invalid or revoked token
 refuses the connection. Every socket joins the room `user:<id>`; `join_project` adds `project:<id>`.
 Every client event but `typing` is acknowledged: `{ok: true, ...}` or `{ok: false, error: {code, message}}`
-with the HTTP status REST would give. An unknown event gets `{ok: false, error: {code: 404}}`.
+with the HTTP status REST would give. An unknown event gets `{ok: false, error: {code: 404}}`; one whose payload
+is not JSON the server reads (malformed, or nested too deeply) gets `{ok: false, error: {code: 400}}`.
 After a reconnect, catch up over REST (the reconnect recipe in the REST API's description)."""
 
 

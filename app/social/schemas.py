@@ -27,6 +27,7 @@ class PrivacySchema(Schema):
 
 
 class PrivacyUpdateSchema(Schema):
+    EXAMPLE = {"profile": "Public", "activities": "Followers"}
     profile = EnumField(Privacy)
     activities = EnumField(Privacy)
 
@@ -78,6 +79,7 @@ class ActivityQueryArgsSchema(CursorQueryArgsSchema):
 
 
 class ShareSchema(Schema):
+    EXAMPLE = {"caption": "New squat PR: 140 kg for 3!", "visibility": "Followers"}
     caption = text(MAX_CAPTION, load_default=None, allow_none=True)
     visibility = EnumField(Privacy, load_default=None, allow_none=True)
 
@@ -94,6 +96,7 @@ class CommentSchema(Schema):
 
 
 class CommentCreateSchema(Schema):
+    EXAMPLE = {"content": "Huge lift, congrats!"}
     content = Trimmed(
         required=True,
         validate=validate.Length(
@@ -135,6 +138,13 @@ class AnnouncementSchema(Schema):
 class AnnouncementCreateSchema(Schema):
     """`send_at` (one moment), or `local_date` + `local_time` (that time of day in each recipient's zone)."""
 
+    EXAMPLE = {
+        "title": "Gym closed on Friday",
+        "body": "The studio is closed for maintenance; Saturday classes run as usual.",
+        "target": "clients",
+        "local_date": "2026-12-18",
+        "local_time": "07:30",
+    }
     title = Trimmed(required=True, validate=validate.Length(min=1, max=200))
     body = text(2000, load_default=None, allow_none=True)
     target = EnumField(AnnouncementTarget, required=True)

@@ -18,6 +18,10 @@ PUBLIC = [
     r"GET /api/docs(/.*)?",
     r"GET /api/calendar/feed/.*",
     r"GET /static/.*",
+    # The local storage backend's public objects (avatars and their thumbnails, app/core/storage.py): their URLs
+    # are put in `profile_image` for <img> tags, which send no token, as a CDN or S3 URL would be; the keys are
+    # content-addressed and objects without a typed name (temporary uploads) answer 404.
+    r"GET /media/.*",
 ]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -51,3 +55,4 @@ def test_the_public_list_matches_only_what_it_names():
     assert is_public("POST", "/api/login") and not is_public("GET", "/api/login")
     assert not is_public("POST", "/api/register/extra") and not is_public("GET", "/api/users")
     assert is_public("GET", "/api/calendar/feed/<token>.ics") and is_public("GET", "/api/docs/assets/<path:filename>")
+    assert is_public("GET", "/media/<path:key>") and not is_public("PUT", "/media/<path:key>")

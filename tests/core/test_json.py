@@ -11,8 +11,11 @@ from datetime import UTC, date, datetime
 import pytest
 from flask import jsonify
 from flask.json.provider import DefaultJSONProvider
+from socketio import packet
 
-from app.core.json import FastJSONProvider
+from app.core.json import FastJSONProvider, PacketJSON, json_size
+from app.core.sockets import UNDECODABLE_EVENT, AnsweredPacket
+from app.extensions import socketio
 
 
 @dataclasses.dataclass
@@ -64,31 +67,30 @@ def test_debug_mode_indents_as_flask_does(app):
 
 
 def test_socketio_packets_encode_and_decode_through_orjson_as_the_standard_library_does(app):
-    from socketio import packet
-
-    from app.core.json import PacketJSON
-
-    assert packet.Packet.json is PacketJSON  # the server's `json=`, which python-socketio sets on its packets
+    packets = socketio.server.packet_class  # the server's `serializer=`, on which python-socketio sets its `json=`
+    assert packets is AnsweredPacket and packets.json is PacketJSON
+    assert socketio.server.manager.json is PacketJSON  # the queue's messages between processes too
     for document in [{"b": 1, "a": [1.5, None, True, "é ✓"]}, ["message", {"id": 2**80}], {3: "int keys"}, "x"]:
         text = PacketJSON.dumps(document, separators=(",", ":"))
         assert json.loads(text) == json.loads(json.dumps(document, separators=(",", ":")))
         assert PacketJSON.loads(text) == json.loads(text)
     assert PacketJSON.dumps(["send_message", {"a": 1}], separators=(",", ":")) == '["send_message",{"a":1}]'
     assert PacketJSON.dumps({"a": [1]}, indent=1) == json.dumps({"a": [1]}, indent=1)  # other arguments: stdlib's
-    encoded = packet.Packet(packet.EVENT, data=["typing", {"to": 7}], id=3).encode()
+    encoded = packets(packet.EVENT, data=["typing", {"to": 7}], id=3).encode()
     assert encoded == '23["typing",{"to":7}]'
-    assert packet.Packet(encoded_packet=encoded).data == ["typing", {"to": 7}]
+    assert packets(encoded_packet=encoded).data == ["typing", {"to": 7}]
 
 
 def test_a_malformed_packet_is_refused_as_with_the_standard_library(app):
-    from socketio import packet
-
+    packets = socketio.server.packet_class
     with pytest.raises(ValueError):
-        packet.Packet(encoded_packet='2["typing",{')
+        packets.json.loads('["typing",{')
+    with pytest.raises(ValueError):  # a packet that is not an event is refused as python-socketio refuses it
+        packets(encoded_packet='3["typing",{')
+    undecodable = packets(encoded_packet='27["typing",{')  # an event becomes the internal one, answered with a 400
+    assert undecodable.packet_type == packet.EVENT and undecodable.id == 7 and undecodable.data == [UNDECODABLE_EVENT]
 
 
 def test_json_size_is_the_compact_utf8_length():
-    from app.core.json import json_size
-
     for document in [{"content": "é ✓ hi", "to": 3}, {"n": 2**80, "nested": [1, None, True]}, "x" * 100]:
         assert json_size(document) == len(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())

@@ -13,6 +13,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.accounts import services as accounts_services
 from app.calendar import reminders
 from app.calendar.models import CalendarConnection, Provider
 from app.chat.models import Block, Message
@@ -48,7 +49,7 @@ def drill_database(app):
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def fill_every_domain(client, login) -> None:
+def fill_every_domain(client, login, providers) -> None:
     """One or more rows in every table, made through the services and the API."""
 
     trainer, athlete, other = factories.make_user(role="Trainer"), factories.make_user(), factories.make_user()
@@ -91,6 +92,30 @@ def fill_every_domain(client, login) -> None:
     assert client.post("/api/password/forgot", json={"email": athlete.email}).status_code in (200, 202, 204)
     coaching = client.post("/api/coaching", headers=login(other), json={"trainer_id": trainer.id})
     assert coaching.status_code == 201, coaching.get_json()
+    fill_social_and_identity(client, login, providers, trainer, athlete, workout)
+
+
+def fill_social_and_identity(client, login, providers, trainer, athlete, workout) -> None:
+    """Follows, privacy, a shared workout with kudos and a comment, an announcement; a linked Google identity and
+    an email verification token."""
+    trainer_headers, athlete_headers = login(trainer), login(athlete)
+    privacy = {"profile": "Public", "activities": "Public"}
+    assert client.put("/api/users/me/privacy", headers=athlete_headers, json=privacy).status_code == 200
+    assert client.post(f"/api/users/{trainer.id}/follow", headers=athlete_headers).status_code == 204
+    shared = client.post(f"/api/workouts/{workout.id}/share", headers=trainer_headers, json={"caption": "Try it"})
+    assert shared.status_code == 201, shared.get_json()
+    activity_id = shared.get_json()["id"]
+    assert client.post(f"/api/activities/{activity_id}/kudos", headers=athlete_headers).status_code == 204
+    comment = client.post(f"/api/activities/{activity_id}/comments", headers=athlete_headers, json={"content": "Nice"})
+    assert comment.status_code == 201, comment.get_json()
+    announcement = {"title": "Deload week", "target": "clients", "send_at": (utcnow() + timedelta(days=1)).isoformat()}
+    created = client.post("/api/announcements", headers=trainer_headers, json=announcement)
+    assert created.status_code == 201 and created.get_json()["recipients"] == 1, created.get_json()
+    claims = providers.claims("google", "drill-1", athlete.email, email_verified=True)
+    link = {"provider": "google", "id_token": providers.sign("google", claims)}
+    assert client.post("/api/users/me/identities", headers=athlete_headers, json=link).status_code == 201
+    accounts_services.create_email_verification_token(trainer)
+    db.session.commit()
 
 
 def row_counts(url: str) -> dict[str, int]:
@@ -110,9 +135,9 @@ def row_counts(url: str) -> dict[str, int]:
 
 @pytest.mark.live  # pg_dump sees committed rows only
 def test_restore_drill_every_table_and_the_migration_heads_come_back(
-    app, client, login, backup_folder, drill_database, smtp_server
+    app, client, login, backup_folder, drill_database, smtp_server, providers
 ):
-    fill_every_domain(client, login)
+    fill_every_domain(client, login, providers)
     source = (
         make_url(app.config["SQLALCHEMY_DATABASE_URI"])
         .set(drivername="postgresql")
