@@ -144,7 +144,9 @@ class Config:
 
     # Calendar. Keys: comma-separated Fernet keys, the first encrypts, all decrypt (rotate by prepending);
     # empty derives one from SECRET_KEY (development only).
-    CALENDAR_ENCRYPTION_KEYS = os.environ.get("CALENDAR_ENCRYPTION_KEYS", "")
+    # Fernet keys for encryption at rest (app/core/crypto.py), comma-separated, the first one encrypting.
+    ENCRYPTION_KEYS = os.environ.get("ENCRYPTION_KEYS", "")
+    CALENDAR_ENCRYPTION_KEYS = os.environ.get("CALENDAR_ENCRYPTION_KEYS", "")  # legacy: read after ENCRYPTION_KEYS
     CALENDAR_DEFAULT_REMINDERS = os.environ.get("CALENDAR_DEFAULT_REMINDERS", "60")  # minutes before, comma-separated
     REMINDER_GRACE_MINUTES = env_int("REMINDER_GRACE_MINUTES", 60)
     REMINDER_INTERVAL = env_int("REMINDER_INTERVAL", 60)  # seconds between reminder job runs (beat)
@@ -226,6 +228,10 @@ class Config:
     AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
     AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
     AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 40_000_000)
+    # Privacy (API.md §10): the policy version consents are recorded under; exports' link lifetime.
+    POLICY_VERSION = os.environ.get("POLICY_VERSION", "2026-01")
+    EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 24)
+    ANALYTICS_RATE = os.environ.get("ANALYTICS_RATE", "30 per minute")  # event batches per person
 
     CELERY: dict = {
         "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"),

@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.notifications.routes import blp as notifications_blp
     from app.ops.routes import bp as ops_bp
+    from app.privacy.routes import blp as privacy_blp
     from app.projects.routes import blp as projects_blp
     from app.social.routes import blp as social_blp
     from app.training.routes import blp as training_blp
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(chat_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(social_blp)
+    api.register_blueprint(privacy_blp)
 
 
 def register_socket_handlers(app: Flask) -> None:
@@ -173,6 +175,7 @@ def register_signal_handlers(app: Flask) -> None:
     signals.profile_updated.connect(projects_services.on_profile_updated)
     register_social_listeners()
     register_calendar_listeners()
+    register_privacy_listeners()
 
 
 def register_calendar_listeners() -> None:
@@ -195,6 +198,14 @@ def register_social_listeners() -> None:
     training_signals.session_logged.connect(social_services.on_session_logged)
     training_signals.records_found.connect(social_services.on_records_found)
     chat_signals.user_blocked.connect(social_services.on_user_blocked)
+
+
+def register_privacy_listeners() -> None:
+    """Product analytics records training's sessions for people who consent."""
+    from app.privacy import analytics
+    from app.training import signals as training_signals
+
+    training_signals.session_logged.connect(analytics.on_session_logged)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -6,6 +6,7 @@ from app.chat import models as chat_models  # noqa: F401
 from app.exercises import models as exercises_models  # noqa: F401
 from app.notifications import models as notifications_models  # noqa: F401
 from app.ops import models as ops_models  # noqa: F401
+from app.privacy import models as privacy_models  # noqa: F401
 from app.projects import models as projects_models  # noqa: F401
 from app.social import models as social_models  # noqa: F401
 from app.training import models as training_models  # noqa: F401

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import storage
+from app.core.crypto import EncryptedDate, EncryptedText
 from app.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
@@ -73,7 +74,16 @@ class User(TimestampMixin, db.Model):
         back_populates="user", uselist=False, lazy="joined", cascade="all"
     )
 
-    __table_args__ = (sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),)
+    __table_args__ = (
+        # Erased accounts all show as "deleted user" (app/privacy/erasure.py), outside the uniqueness rule.
+        sa.Index(
+            "uq_users_username_lower",
+            sa.func.lower(username),
+            unique=True,
+            postgresql_where=sa.text("username <> 'deleted user'"),
+            sqlite_where=sa.text("username <> 'deleted user'"),
+        ),
+    )
 
     @property
     def timezone(self) -> str:
@@ -105,13 +115,14 @@ class Profile(db.Model):
     __tablename__ = "profiles"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    fitness_goals: Mapped[str | None] = mapped_column(sa.Text)
-    bio: Mapped[str | None] = mapped_column(sa.Text)
+    # Free text about the person's body and health, and the birth date: encrypted at rest (app/core/crypto.py).
+    fitness_goals: Mapped[str | None] = mapped_column(EncryptedText())
+    bio: Mapped[str | None] = mapped_column(EncryptedText())
     weight_kg: Mapped[float | None] = mapped_column(sa.Numeric(5, 1, asdecimal=False))
     height_cm: Mapped[float | None] = mapped_column(sa.Numeric(5, 1, asdecimal=False))
     activity_level: Mapped[ActivityLevel | None] = mapped_column(enum_type(ActivityLevel, "activity_level"))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
-    birth_date: Mapped[date | None] = mapped_column(sa.Date)
+    birth_date: Mapped[date | None] = mapped_column(EncryptedDate())
     units: Mapped[Units] = mapped_column(enum_type(Units, "units"), default=Units.METRIC, server_default="metric")
 
     user: Mapped[User] = relationship(back_populates="profile")

@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.crypto import EncryptedJSON
 from app.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
@@ -153,7 +154,7 @@ class CalendarConnection(TimestampMixin, db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     provider: Mapped[Provider] = mapped_column(enum_type(Provider, "calendar_provider"))
     url: Mapped[str | None] = mapped_column(sa.String(500))
-    credentials: Mapped[str] = mapped_column(sa.Text)  # Fernet token of a JSON object
+    credentials: Mapped[dict] = mapped_column(EncryptedJSON())  # a Fernet token in the database (app/core/crypto.py)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
-from app.calendar import adherence, crypto, policy, recurrence, reminders
+from app.calendar import adherence, policy, recurrence, reminders
 from app.calendar.models import CalendarConnection, Event, FeedToken, PlanAssignment, Provider
 from app.core.db import after_commit, utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -370,9 +370,7 @@ def connect_calendar(actor: User, data: dict[str, Any]) -> CalendarConnection:
     provider = data["provider"]
     _check_not_connected(actor, provider, data.get("url"))
     credentials = sync.verify(provider, data)
-    connection = CalendarConnection(
-        user_id=actor.id, provider=provider, url=data.get("url"), credentials=crypto.encrypt(credentials)
-    )
+    connection = CalendarConnection(user_id=actor.id, provider=provider, url=data.get("url"), credentials=credentials)
     db.session.add(connection)
     db.session.flush()
     connection_id = connection.id

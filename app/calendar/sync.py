@@ -11,7 +11,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from app.calendar import crypto
 from app.calendar.models import CalendarConnection, Event, Provider
 from app.calendar.sync_caldav import CalDAVCalendar, CalDAVError
 from app.calendar.sync_google import GoogleCalendar, GoogleError, exchange_code
@@ -39,7 +38,7 @@ def verify(provider: Provider, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _client(connection: CalendarConnection) -> CalDAVCalendar | GoogleCalendar:
-    credentials = crypto.decrypt(connection.credentials)
+    credentials = connection.credentials
     if connection.provider == Provider.CALDAV:
         return CalDAVCalendar(connection.url, credentials, current_app.config["CALENDAR_SYNC_TIMEOUT"])
     return GoogleCalendar(credentials)
@@ -64,7 +63,7 @@ def _apply(connection: CalendarConnection, client: CalDAVCalendar | GoogleCalend
 
 def _succeeded(connection: CalendarConnection, client: CalDAVCalendar | GoogleCalendar) -> None:
     if isinstance(client, GoogleCalendar) and client.refreshed:
-        connection.credentials = crypto.encrypt(client.credentials)
+        connection.credentials = client.credentials
     connection.last_synced_at = utcnow()
     connection.last_error = None
     connection.last_error_at = None

@@ -34,6 +34,7 @@ TASK_MODULES = [
     "app.notifications.tasks",
     "app.accounts.tasks",
     "app.social.tasks",
+    "app.privacy.tasks",
 ]
 
 
@@ -103,6 +104,7 @@ def beat_schedule(app: Flask) -> dict:
             "task": "social.send_announcements",
             "schedule": timedelta(seconds=app.config["ANNOUNCEMENT_INTERVAL"]),
         },
+        "privacy-expire-exports": {"task": "privacy.expire_exports", "schedule": timedelta(hours=1)},
         **_backup_schedule(app),
     }
 

@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask users create-owner`, the `flask seed` group."""
+"""Flask CLI commands: `flask users create-owner`, the `flask seed` group, `flask keys rotate`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.core import crypto
 from app.core.errors import AppError
 from app.extensions import db
 
 users_cli = AppGroup("users", help="Manage users.")
 seed_cli = AppGroup("seed", help="Load starter data (each seeder is idempotent).")
+keys_cli = AppGroup("keys", help="Encryption keys at rest (ENCRYPTION_KEYS).")
 NOT_IN_ALL = {"all", "demo"}  # `seed all` loads what every install needs; demo data only when asked for
 
 
@@ -46,6 +48,15 @@ def create_owner(email: str, username: str, password: str) -> None:
     click.echo(f"Owner {user.username} <{user.email}> created with id {user.id}.")
 
 
+@keys_cli.command("rotate")
+@click.option("--batch-size", default=500, show_default=True, help="Values re-encrypted per transaction.")
+def rotate_keys(batch_size: int) -> None:
+    """Re-encrypt every encrypted column under the first key of ENCRYPTION_KEYS (then old keys may go)."""
+    for table, column in crypto.encrypted_columns(db.metadata):
+        count = crypto.rotate_column(db.session, table, column, batch_size)
+        click.echo(f"{table.name}.{column.name}: {count} re-encrypted")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the CLI groups to the app."""
     from app.exercises import cli as exercises_cli  # noqa: F401 - adds `flask seed exercises`
@@ -53,3 +64,4 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(keys_cli)

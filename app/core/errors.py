@@ -49,6 +49,10 @@ class Conflict(AppError):
     code = 409
 
 
+class Gone(AppError):
+    code = 410
+
+
 class PayloadTooLarge(AppError):
     code = 413
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,9 @@ class Storage(Protocol):
 
     def put(self, key: str, data: bytes, content_type: str, cache_control: str | None = None) -> None:
         """Store `data` under `key`, replacing what was there."""
+
+    def put_file(self, key: str, source: IO[bytes], content_type: str) -> None:
+        """Store a readable file under `key`, streamed (never read into memory whole)."""
 
     def open(self, key: str) -> IO[bytes]:
         """Return a readable stream of the object (StorageError if it is missing)."""
@@ -76,6 +80,15 @@ class LocalStorage:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as out:
             out.write(data)
+        os.replace(tmp, target)
+
+    def put_file(self, key: str, source: IO[bytes], content_type: str) -> None:
+        """Copy the file in chunks to a temporary file renamed into place."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
         os.replace(tmp, target)
 
     def open(self, key: str) -> IO[bytes]:
@@ -158,6 +171,16 @@ class S3Storage:
         """Upload the object in one request."""
         extra = {"CacheControl": cache_control} if cache_control else {}
         self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type, **extra)
+
+    def put_file(self, key: str, source: IO[bytes], content_type: str) -> None:
+        """Upload in parts (boto3's managed transfer: multipart above 8 MB)."""
+        self.client.upload_fileobj(source, self.bucket, check_key(key), ExtraArgs={"ContentType": content_type})
+
+    def presigned_url(self, key: str, expires_in: int) -> str:
+        """A presigned GET valid for `expires_in` seconds, even when the bucket has a public URL."""
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": check_key(key)}, ExpiresIn=expires_in
+        )
 
     def open(self, key: str) -> IO[bytes]:
         """Return the object's body as a stream."""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.crypto import EncryptedText
 from app.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from app.extensions import db
 
@@ -56,7 +57,7 @@ class TrainingSession(TimestampMixin, db.Model):
     workout_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workouts.id", ondelete="RESTRICT"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    notes: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(EncryptedText())  # about the body: encrypted at rest
     perceived_exertion: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     sets: Mapped[list[SessionSet]] = relationship(

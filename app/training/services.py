@@ -23,6 +23,7 @@ from app.core.time import time_range
 from app.exercises import services as exercises_services
 from app.exercises.models import Exercise
 from app.extensions import db
+from app.privacy import services as privacy_services
 from app.training import analytics, policy, signals
 from app.training.models import Measurement, MeasurementType, RepBest, SessionExercise, SessionSet, TrainingSession
 from app.training.schemas import check_times
@@ -285,6 +286,7 @@ def get_measurement(actor: User, measurement_id: int) -> Measurement:
 
 def create_measurement(actor: User, data: dict[str, Any]) -> Measurement:
     """Record a measurement of the actor's; the same type at the same moment twice is a 409."""
+    privacy_services.check_health_processing(actor.id)  # 403 once health-data consent is withdrawn
     measurement = Measurement(user_id=actor.id, **data)
     try:
         with db.session.begin_nested():

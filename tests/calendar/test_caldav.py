@@ -10,7 +10,7 @@ import caldav
 import pytest
 import sqlalchemy as sa
 
-from app.calendar import crypto, sync, tasks
+from app.calendar import sync, tasks
 from app.calendar.models import CalendarConnection
 from app.extensions import db
 from tests.conftest import free_port, wait_for
@@ -42,7 +42,7 @@ def test_connect_verifies_and_hides_credentials(client, user, login, radicale, r
     assert "password" not in body and "username" not in body and "credentials" not in body
     stored = db.session.get(CalendarConnection, body["id"])
     assert radicale.password not in stored.credentials
-    assert crypto.decrypt(stored.credentials) == {"username": radicale.username, "password": radicale.password}
+    assert stored.credentials == {"username": radicale.username, "password": radicale.password}
     listed = client.get("/api/calendar/connections", headers=headers).get_json()
     assert [c["id"] for c in listed] == [body["id"]] and "password" not in listed[0]
     assert connect(client, headers, url, radicale.username, radicale.password).status_code == 409
@@ -93,7 +93,7 @@ def test_connection_validation_and_ownership(client, user, make_user, login):
 
 
 def _connection(user, url, username, password) -> CalendarConnection:
-    credentials = crypto.encrypt({"username": username, "password": password})
+    credentials = {"username": username, "password": password}
     connection = CalendarConnection(user_id=user.id, provider="caldav", url=url, credentials=credentials)
     db.session.add(connection)
     db.session.commit()
@@ -160,7 +160,7 @@ def test_failure_is_shown_and_retried_with_backoff(app, user, radicale, radicale
         20
     ) == tasks.MAX_BACKOFF_SECONDS == 600
     # The user fixes the password: the next attempt succeeds and clears the error.
-    connection.credentials = crypto.encrypt({"username": radicale.username, "password": radicale.password})
+    connection.credentials = {"username": radicale.username, "password": radicale.password}
     db.session.commit()
     tasks.push_to_connection(connection.id, event.id, event.uid)
     db.session.refresh(connection)

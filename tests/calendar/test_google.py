@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from app.calendar import crypto, sync, tasks
+from app.calendar import sync, tasks
 from app.calendar.models import CalendarConnection
 from app.extensions import db
 from tests.factories import make_event
@@ -105,7 +105,7 @@ def test_code_exchange_stores_encrypted_tokens(client, user, login, google):
     assert form["redirect_uri"] == "postmessage"
     stored = db.session.get(CalendarConnection, r.get_json()["id"])
     assert ACCESS not in stored.credentials and REFRESH not in stored.credentials
-    assert crypto.decrypt(stored.credentials)["refresh_token"] == REFRESH
+    assert stored.credentials["refresh_token"] == REFRESH
     assert connect(client, login(user)).status_code == 409
 
 
@@ -165,7 +165,7 @@ def test_expired_access_token_is_refreshed_and_saved(client, user, login, google
     assert len(refresh_grants()) == 1 and google.token == REFRESHED
     assert google.received[-1][3] == f"Bearer {REFRESHED}" and event.uid in google.events
     db.session.refresh(connection)
-    assert crypto.decrypt(connection.credentials)["access_token"] == REFRESHED
+    assert connection.credentials["access_token"] == REFRESHED
 
 
 def test_failure_records_last_error_then_recovers(client, user, login, google):
