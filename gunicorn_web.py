@@ -61,7 +61,9 @@ def post_worker_init(worker):
     the process) and the frequent young collections cost more too; frozen, they are never scanned.
     """
     app = worker.wsgi
-    if "sqlalchemy" in getattr(app, "extensions", {}):  # Spotter's app (the chat bench's relay runs these hooks too)
+    # Spotter's app only: the benches' reference apps (the relay, limit_app.py, itself a Flask-SQLAlchemy app) run
+    # these hooks too, from a folder where `app` is not importable.
+    if getattr(app, "import_name", None) == "app" and "sqlalchemy" in getattr(app, "extensions", {}):
         from app.core.engine import open_pool
         from app.extensions import db
 

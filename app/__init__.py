@@ -187,7 +187,19 @@ def register_signal_handlers(app: Flask) -> None:
     signals.profile_updated.connect(training_services.on_profile_updated)
     signals.profile_updated.connect(projects_services.on_profile_updated)
     register_social_listeners()
+    register_calendar_listeners()
     register_privacy_listeners()
+
+
+def register_calendar_listeners() -> None:
+    """Calendar answers workouts' and training's questions, so neither imports calendar (no domain cycle)."""
+    from app.calendar import services as calendar_services
+    from app.calendar import visibility
+    from app.training import signals as training_signals
+    from app.workouts import signals as workouts_signals
+
+    workouts_signals.assigned_clause.connect(visibility.assigned_clause)
+    training_signals.adherence_asked.connect(calendar_services.adherence_by_client)
 
 
 def register_social_listeners() -> None:

@@ -7,6 +7,8 @@
 #   ROUNDS=8 DUR=4s bash bench/paired.sh exercises_filtered tasks_overdue_mine progress_weekly
 #   CACHE_TYPE=NullCache bash bench/paired.sh exercises_filtered    # the uncached list
 #   bash bench/paired.sh ping                                 # our /healthz against the reference's bare ping
+#   CACHE_TYPE=NullCache SEEDERS=library,training bash bench/paired.sh workouts plans sessions
+#                                         # nested lists, each against the reference's raw workouts page
 # Needs the bench database prepared by bench/run.sh (SEEDERS=library,tasks,training) and wrk.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
@@ -45,6 +47,7 @@ wait_port "$PORT" && wait_port "$REF_PORT" || exit 1
 BASE="http://127.0.0.1:$PORT"
 RAW="http://127.0.0.1:$REF_PORT/raw/exercises?limit=20&category=cardio"
 RAW_PING="http://127.0.0.1:$REF_PORT/raw/ping"
+RAW_NESTED="http://127.0.0.1:$REF_PORT/raw/workouts?limit=20"
 AUTH=(-H "Authorization: Bearer $(cat "$OUT/token")")
 TASKS_AUTH=(-H "Authorization: Bearer $(cat "$OUT/tasks_token" 2>/dev/null)")
 url_of() {
@@ -55,10 +58,21 @@ url_of() {
     progress_weekly) echo "$BASE/api/users/$(cat "$OUT/bench_user_id")/progress/exercises/$(cat "$OUT/progress_exercise_id")?bucket=week" ;;
     stats) echo "$BASE/api/users/$(cat "$OUT/bench_user_id")/stats" ;;
     ping) echo "$BASE/healthz" ;;
+    workouts) echo "$BASE/api/workouts?page_size=20" ;;
+    plans) echo "$BASE/api/plans?page_size=20" ;;
+    sessions) echo "$BASE/api/sessions?page_size=20" ;;
+    conversations) echo "$BASE/api/conversations" ;;
     *) echo "unknown scenario $1" >&2; return 1 ;;
   esac
 }
 auth_of() { [ "$1" = tasks_overdue_mine ] && echo tasks || echo main; }
+raw_of() { # the reference's equivalent shape: nested lists against its raw workouts page, flat ones its raw list
+  case "$1" in
+    ping) echo "$RAW_PING" ;;
+    workouts | plans | sessions | conversations) echo "$RAW_NESTED" ;;
+    *) echo "$RAW" ;;
+  esac
+}
 
 echo "# paired bench $(date -u +%FT%TZ) on $(nproc) cores: $ROUNDS rounds of wrk -t2 -c$CONC -d$DUR, alternating;" \
   "CACHE_TYPE=${CACHE_TYPE:-RedisCache}"
@@ -70,7 +84,7 @@ for s in "${SCENARIOS[@]}"; do
   ratios=()
   for round in $(seq 1 "$ROUNDS"); do
     ours="$(rps "$url" "${hdr[@]}")" || exit 1
-    if [ "$s" = ping ]; then raw="$(rps "$RAW_PING")" || exit 1; else raw="$(rps "$RAW")" || exit 1; fi
+    raw="$(rps "$(raw_of "$s")")" || exit 1
     ratio="$(awk -v a="$ours" -v b="$raw" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
     ratios+=("$ratio")
     printf "%-20s round %d: %9s req/s vs raw %9s req/s  ratio %s\n" "$s" "$round" "$ours" "$raw" "$ratio"

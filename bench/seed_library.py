@@ -193,3 +193,31 @@ def bench_seed(app, out: Path) -> None:
     bump_version()
     public = db.session.scalar(sa.select(Workout.id).where(Workout.visibility == "Public").order_by(Workout.id))
     (out / "public_workout_id").write_text(str(public))
+    insert_plans()
+
+
+N_PLANS, PLAN_WEEKS, PLAN_DAYS = 500, 4, (1, 3, 5)
+
+
+def insert_plans() -> None:
+    """Public plans of 4 weeks x 3 days over public workouts (the plans list's bench), once."""
+    from app.extensions import db
+    from app.workouts.models import Plan, PlanEntry, Visibility, Workout
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Plan)):
+        return
+    (trainer_id,) = db.session.execute(sa.select(Workout.created_by_id).limit(1)).one()
+    workouts = list(db.session.scalars(sa.select(Workout.id).where(Workout.visibility == "Public").limit(200)))
+    rows = [
+        {"title": f"Plan {n:04d}", "weeks": PLAN_WEEKS, "visibility": Visibility.PUBLIC, "created_by_id": trainer_id}
+        for n in range(N_PLANS)
+    ]
+    plan_ids = list(db.session.scalars(sa.insert(Plan).returning(Plan.id, sort_by_parameter_order=True), rows))
+    entries = [
+        {"plan_id": plan_id, "week": week, "day": day, "workout_id": workouts[(n + week + day) % len(workouts)]}
+        for n, plan_id in enumerate(plan_ids)
+        for week in range(1, PLAN_WEEKS + 1)
+        for day in PLAN_DAYS
+    ]
+    db.session.execute(PlanEntry.__table__.insert(), entries)
+    db.session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
-from app.calendar import policy, recurrence, reminders
+from app.calendar import adherence, policy, recurrence, reminders
 from app.calendar.models import CalendarConnection, Event, FeedToken, PlanAssignment, Provider
 from app.core.columns import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -25,6 +25,7 @@ from app.core.time import time_range, zone
 from app.core.unit_of_work import after_commit
 from app.extensions import db
 from app.workouts import services as workouts_services
+from app.workouts.models import Plan
 
 EVENT_FIELDS = ("title", "description", "start_time", "end_time", "timezone", "location", "workout_id", "rrule")
 MAX_RANGE = timedelta(days=366)
@@ -299,8 +300,6 @@ def list_assignments(actor: User, user_id: int | None = None, plan_id: int | Non
 
 def with_adherence(assignments: list[PlanAssignment]) -> list[PlanAssignment]:
     """Attach plan titles and adherence figures to a page of assignments, in two queries."""
-    from app.calendar import adherence
-
     if not assignments:
         return assignments
     figures = adherence.figures([a.id for a in assignments], utcnow())
@@ -315,8 +314,6 @@ def with_adherence(assignments: list[PlanAssignment]) -> list[PlanAssignment]:
 
 def adherence_by_client(trainer_id: int, client_ids: list[int]) -> dict[int, float | None]:
     """Adherence % of each client to the plans this trainer assigned them (None: nothing due yet); 2 queries."""
-    from app.calendar import adherence
-
     stmt = select(PlanAssignment.id, PlanAssignment.user_id).where(
         PlanAssignment.assigned_by_id == trainer_id, PlanAssignment.user_id.in_(client_ids)
     )
@@ -332,8 +329,6 @@ def adherence_by_client(trainer_id: int, client_ids: list[int]) -> dict[int, flo
 
 
 def _plan_titles(assignments: list[PlanAssignment]) -> dict[int, str]:
-    from app.workouts.models import Plan
-
     ids = {assignment.plan_id for assignment in assignments}
     return dict(db.session.execute(select(Plan.id, Plan.title).where(Plan.id.in_(ids))).tuples().all())
 

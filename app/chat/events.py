@@ -13,7 +13,7 @@ from app.core.sockets import SocketUser
 def send_message(user: SocketUser, data: dict) -> dict:
     """Send a message; the ack carries the stored message (the same one for a retried `client_msg_id`)."""
     message, _created = services.send_message(user, **data)
-    return {"message": schemas.message_payload(message)}
+    return {"message": schemas.MESSAGE.dump(message)}
 
 
 @sockets.on_event("mark_read", schemas.MarkReadEventSchema, load_user=False, single_statement=True)

@@ -10,7 +10,7 @@ from app.chat.models import MAX_CLIENT_MSG_ID, MAX_CONTENT
 from app.core.api import MAX_ID, PageQueryArgsSchema, Schema
 from app.core.errors import AppError
 from app.core.json import json_size
-from app.core.schemas import CursorQueryArgsSchema, Id, Trimmed, UTCDateTime, iso_utc
+from app.core.schemas import CursorQueryArgsSchema, Id, Trimmed, UTCDateTime
 
 
 def QueryId(**kwargs) -> fields.Integer:  # noqa: N802 - a field factory
@@ -103,19 +103,7 @@ class MessageSchema(Schema):
     is_read = fields.Function(lambda message: message.read_at is not None)
 
 
-def message_payload(message) -> dict:
-    """Dump a message (a model or a row) as MessageSchema does, without marshmallow: the socket hot path."""
-    read_at = message.read_at
-    return {
-        "id": message.id,
-        "sender_id": message.sender_id,
-        "receiver_id": message.receiver_id,
-        "content": message.content,
-        "client_msg_id": message.client_msg_id,
-        "created_at": iso_utc(message.created_at),
-        "read_at": iso_utc(read_at),
-        "is_read": read_at is not None,
-    }
+MESSAGE = MessageSchema()  # a message (a model or a row) in socket payloads: one instance, compiled once
 
 
 class ConversationSchema(Schema):

@@ -19,7 +19,7 @@ from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.chat import policy, signals
 from app.chat.models import Block, Message
-from app.chat.schemas import message_payload
+from app.chat.schemas import MESSAGE
 from app.core import sockets
 from app.core.columns import utcnow
 from app.core.direct_sql import DirectStatement
@@ -59,14 +59,14 @@ def send_message(
             check_may_message(sender, receiver_id)  # raises the refusal's error
             raise Conflict("Who may message whom changed while sending; try again.")
         return _announced_again(stored), False
-    sockets.emit_to_users([receiver_id, sender.id], "message", message_payload(message))
+    sockets.emit_to_users([receiver_id, sender.id], "message", MESSAGE.dump(message))
     wait_until_durable(db.session)  # delivered as soon as stored; acked (returned) once it would survive a crash
     return message, True
 
 
 def _announced_again(message: Message) -> Message:
     """Emit a retried message to its receiver once more (clients keep one message per id)."""
-    sockets.emit_to_user(message.receiver_id, "message", message_payload(message))
+    sockets.emit_to_user(message.receiver_id, "message", MESSAGE.dump(message))
     return message
 
 

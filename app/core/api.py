@@ -18,6 +18,7 @@ from app.core.adapters.flask_smorest import PaginationHeaderBlueprint
 from app.core.errors import Invalid, NotFound
 from app.core.json import UntrustedJSON, check_untrusted
 from app.core.parsing import MAX_ID, PAGINATION_KEYS, PageParser, StrictParser
+from app.core.serialization import compile_dumper
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -202,6 +203,9 @@ class Api(flask_smorest.Api):
 class Schema(ma.Schema):
     """Base schema: unknown fields are an error, never silently dropped; values fit where they are stored.
 
+    Dumping goes through the schema compiled once into a plain dumper (`app/core/serialization.py`): the same
+    output as marshmallow's, for responses and socket payloads alike.
+
     Each field is bound with the API's default bounds (`on_bind_field`): integers within a PostgreSQL integer,
     dates and timestamps within FIRST_DAY..LAST_DAY, emails within their column. A field's own bounds win.
     """
@@ -212,6 +216,10 @@ class Schema(ma.Schema):
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
         """Give the field (or a list's items) the API's default bounds."""
         bound_field(field_obj.inner if isinstance(field_obj, ma.fields.List) else field_obj)
+
+    def dump(self, obj: typing.Any, *, many: bool | None = None) -> typing.Any:
+        """marshmallow's dump, through the schema's compiled dumper (`app/core/serialization.py`)."""
+        return compile_dumper(self).dump(obj, self.many if many is None else many)
 
 
 def bound_field(field: ma.fields.Field) -> None:

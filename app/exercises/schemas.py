@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import PageQueryArgsSchema, Schema
-from app.core.schemas import EnumField, Trimmed, UTCDateTime, iso_utc, text
-from app.exercises.models import Category, Difficulty, Exercise
+from app.core.schemas import EnumField, Trimmed, UTCDateTime, text
+from app.exercises.models import Category, Difficulty
 
 SORTS = ("name", "-name", "created_at", "-created_at")
 MAX_TAGS = 20
@@ -118,37 +116,3 @@ class ExerciseRefSchema(Schema):
     name = fields.String()
     category = EnumField(Category)
     archived = fields.Boolean()
-
-
-# ---- hand-written dumps of the hot paths (tests hold them equal to the schemas above)
-
-
-def dump_exercise(exercise: Exercise) -> dict[str, Any]:
-    """`ExerciseSchema().dump(exercise)`, several times faster (list and detail responses).
-
-    Also dumps a list's rows, whose enums may be their plain `str` values (`DirectStatement(driver_values=True)`).
-    """
-    return {
-        "id": exercise.id,
-        "name": exercise.name,
-        "description": exercise.description,
-        "video_url": exercise.video_url,
-        "category": str(exercise.category),
-        "difficulty_level": str(exercise.difficulty_level),
-        "muscles": list(exercise.muscles),
-        "equipment": list(exercise.equipment),
-        "created_by": exercise.created_by_id,
-        "archived": exercise.archived_at is not None,
-        "created_at": iso_utc(exercise.created_at),
-        "updated_at": iso_utc(exercise.updated_at),
-    }
-
-
-def dump_exercise_ref(exercise: Exercise) -> dict[str, Any]:
-    """`ExerciseRefSchema().dump(exercise)`, by hand."""
-    return {
-        "id": exercise.id,
-        "name": exercise.name,
-        "category": exercise.category.value,
-        "archived": exercise.archived_at is not None,
-    }

@@ -37,7 +37,7 @@ def _dialect() -> str:
     return bind_of(db.session).dialect.name
 
 
-# The columns a list answer shows (what `schemas.dump_exercise` reads).
+# The columns a list answer shows, under the names `ExerciseSchema` reads.
 LIST_COLUMNS = (
     Exercise.id,
     Exercise.name,
@@ -47,8 +47,8 @@ LIST_COLUMNS = (
     Exercise.difficulty_level,
     Exercise.muscles,
     Exercise.equipment,
-    Exercise.created_by_id,
-    Exercise.archived_at,
+    Exercise.created_by_id.label("created_by"),
+    Exercise.archived_at.is_not(None).label("archived"),
     Exercise.created_at,
     Exercise.updated_at,
 )
@@ -79,7 +79,7 @@ def search_exercises(
 ) -> list[Any]:
     """One page of the library's live exercises by filters, ordered by `sort` (or relevance for `q`).
 
-    The rows are plain column rows (what `schemas.dump_exercise` reads), not ORM objects: a list is read
+    The rows are plain column rows (shaped as `ExerciseSchema` reads them), not ORM objects: a list is read
     and sent, never changed. The statement is built once per shape of the filters, with the values bound
     at run time, and run as a `PagedSelect` (the library's list is the API's hottest uncached read).
     """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
 from flask.views import MethodView
 
 from app.core import response_cache
@@ -177,8 +176,7 @@ class TaskById(MethodView):
         svc.delete_task(current_user(), task_id)
 
 
-def _task_page(pagination_parameters, **filters) -> Response:
-    # (Built on a cache miss, without a transaction; the documented TaskSchema dumped by hand.)
+def _task_page(pagination_parameters, **filters) -> list:
+    # (Built on a cache miss, without a transaction.)
     me = current_user()
-    page = paginate(svc.list_tasks(me, me.timezone, **filters), pagination_parameters)
-    return jsonify([schemas.dump_task(task) for task in page])
+    return paginate(svc.list_tasks(me, me.timezone, **filters), pagination_parameters)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import MAX_ID, PageQueryArgsSchema, Schema, parse_id
-from app.core.schemas import EnumField, Id, Trimmed, UTCDateTime, iso_utc, text
-from app.projects.models import MemberRole, Task, TaskStatus
+from app.core.schemas import EnumField, Id, Trimmed, UTCDateTime, text
+from app.projects.models import MemberRole, TaskStatus
 
 DESCRIPTION_MAX = 5000
 DUE_FILTERS = ("overdue", "today", "future")
@@ -89,23 +87,6 @@ class TaskSchema(Schema):
     created_at = UTCDateTime()
     updated_at = UTCDateTime()
     completed_at = UTCDateTime(allow_none=True)
-
-
-def dump_task(task: Task) -> dict[str, Any]:
-    """`TaskSchema().dump(task)` by hand, several times faster (the task lists; tests hold them equal)."""
-    return {
-        "id": task.id,
-        "project_id": task.project_id,
-        "title": task.title,
-        "description": task.description,
-        "status": task.status.value,
-        "due_date": None if task.due_date is None else task.due_date.isoformat(),
-        "assignee_id": task.assignee_id,
-        "created_by": task.created_by,
-        "created_at": iso_utc(task.created_at),
-        "updated_at": iso_utc(task.updated_at),
-        "completed_at": iso_utc(task.completed_at),
-    }
 
 
 class TaskUpdateSchema(Schema):

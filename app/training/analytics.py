@@ -24,10 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
+from app.chat import services as chat_services
 from app.core.columns import utcnow
 from app.core.time import zone
 from app.exercises.models import Exercise
 from app.extensions import db
+from app.projects import services as projects_services
+from app.training import signals
 from app.training.models import Measurement, RepBest, SessionExercise, TrainingSession
 from app.training.schemas import MEASUREMENT_RULES
 
@@ -457,12 +460,9 @@ def latest_measurements(athlete_id: int) -> list[dict[str, Any]]:
 def dashboard_rows(trainer: User, clients: list[User], now: datetime | None = None) -> list[dict[str, Any]]:
     """One row per client: last session, sessions this (their) week, open tasks, unread messages, adherence.
 
-    Six queries whatever the client count; tasks, messages and plans come from their domains' services.
+    Six queries whatever the client count; tasks and messages come from their domains' services, plan
+    adherence from the `adherence_asked` signal (calendar answers it; calendar reads training's sessions).
     """
-    from app.calendar import services as calendar_services
-    from app.chat import services as chat_services
-    from app.projects import services as projects_services
-
     if not clients:
         return []
     now = now or utcnow()
@@ -471,7 +471,9 @@ def dashboard_rows(trainer: User, clients: list[User], now: datetime | None = No
     this_week = _sessions_this_week(clients, now)
     tasks = projects_services.open_task_counts(trainer.id, ids)
     unread = chat_services.unread_from(trainer, ids)
-    adherence = calendar_services.adherence_by_client(trainer.id, ids)
+    adherence: dict[int, float | None] = {}
+    for _receiver, figures in signals.adherence_asked.send(trainer.id, client_ids=ids):
+        adherence |= figures
     return [
         {
             "client": client,

@@ -49,7 +49,7 @@ class Sessions(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List an athlete's sessions, newest first."""
-        return paginate(svc.list_sessions(current_user(), **args), pagination_parameters)
+        return svc.list_sessions(current_user(), pagination_parameters, **args)
 
 
 @blp.route("/sessions/<id:session_id>")

@@ -8,6 +8,7 @@ from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
+from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -17,8 +18,10 @@ from app.accounts.models import User
 from app.core import response_cache
 from app.core.columns import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.pagination import paginate
 from app.core.time import time_range
 from app.exercises import services as exercises_services
+from app.exercises.models import Exercise
 from app.extensions import db
 from app.privacy import services as privacy_services
 from app.training import analytics, policy, signals
@@ -84,15 +87,20 @@ def _own_session(actor: User, session_id: int) -> TrainingSession:
 
 def list_sessions(
     actor: User,
+    pagination: PaginationParameters,
     user_id: int | None = None,
     from_: date | datetime | None = None,
     to: date | datetime | None = None,
     exercise_id: int | None = None,
-) -> sa.Select:
-    """Select an athlete's sessions, newest first, with their sets and exercises loaded."""
+) -> list[dict[str, Any]]:
+    """One page of an athlete's sessions, newest first, each with its sets and their exercises.
+
+    Plain values shaped as `SessionSchema` reads them, not ORM objects (a page is hundreds of sets): the
+    page and its total in one statement, every set of the page with its exercise in one more.
+    """
     athlete_id = athlete_id_for(actor, user_id)
     start, end = time_range(from_, to, actor.timezone)
-    stmt = select(TrainingSession).where(
+    stmt = select(*SESSION_COLUMNS).where(
         TrainingSession.user_id == athlete_id, *_in_range(TrainingSession.started_at, start, end)
     )
     if exercise_id is not None:
@@ -100,7 +108,37 @@ def list_sessions(
             SessionExercise.user_id == athlete_id, SessionExercise.exercise_id == exercise_id
         )
         stmt = stmt.where(TrainingSession.id.in_(with_exercise))
-    return stmt.options(*SESSION_LOAD).order_by(TrainingSession.started_at.desc(), TrainingSession.id.desc())
+    stmt = stmt.order_by(TrainingSession.started_at.desc(), TrainingSession.id.desc())
+    page = [dict(zip(SESSION_KEYS, row, strict=False)) for row in paginate(stmt, pagination)]  # (drops `_total`)
+    for session, sets in zip(page, _sets_of([session["id"] for session in page]), strict=True):
+        session["sets"] = sets
+    return page
+
+
+SESSION_COLUMNS = tuple(TrainingSession.__table__.c)
+SESSION_KEYS = tuple(column.key for column in SESSION_COLUMNS)
+SET_COLUMNS = tuple(SessionSet.__table__.c)
+SET_KEYS = tuple(column.key for column in SET_COLUMNS)
+
+
+def _sets_of(session_ids: list[int]) -> list[list[dict[str, Any]]]:
+    """Each session's sets in order, each with its exercise (as `ExerciseRefSchema` reads it), in one statement."""
+    if not session_ids:
+        return []
+    stmt = (
+        select(*SET_COLUMNS, Exercise.name, Exercise.category, Exercise.archived_at.is_not(None))
+        .join(Exercise, Exercise.id == SessionSet.exercise_id)
+        .where(SessionSet.session_id.in_(session_ids))
+        .order_by(SessionSet.session_id, SessionSet.id)
+    )
+    sets: dict[int, list] = {session_id: [] for session_id in session_ids}
+    width = len(SET_KEYS)
+    for row in db.session.execute(stmt):
+        one = dict(zip(SET_KEYS, row, strict=False))
+        name, category, archived = row[width:]
+        one["exercise"] = {"id": one["exercise_id"], "name": name, "category": category, "archived": archived}
+        sets[one["session_id"]].append(one)
+    return [sets[session_id] for session_id in session_ids]
 
 
 def _build_sets(items: list[dict[str, Any]], kept_exercise_ids: Iterable[int] = ()) -> list[SessionSet]:

@@ -2,7 +2,8 @@
 
 A caller sees a workout or plan when they are an Owner, wrote it, it is Public, or it is
 `Clients` and they are an active client of its author. Hidden objects are a 404 everywhere.
-Plan assignments (app/calendar) make a plan and its workouts visible to the client they were assigned to.
+Plan assignments (app/calendar) make a plan and its workouts visible to the client they were assigned to:
+calendar answers the `assigned_clause` signal (connected in the factory), so workouts imports no calendar.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 
 from app.accounts import services as accounts_services
 from app.accounts.models import Role, User
+from app.extensions import db
+from app.workouts import signals
 from app.workouts.models import Visibility
 
 
@@ -56,13 +59,11 @@ def visible_clause(model: Any, actor: User) -> sa.ColumnElement[bool]:
 
 def _assigned(actor: User, obj: Any) -> bool:
     """The workout or plan was assigned to the actor (a plan assignment, app/calendar)."""
-    from app.calendar import visibility
-
-    return visibility.is_assigned(obj, actor.id)
+    model = type(obj)
+    found = sa.select(model.id).where(model.id == obj.id, _assigned_clause(model, actor))
+    return db.session.execute(found).first() is not None
 
 
 def _assigned_clause(model: Any, actor: User) -> sa.ColumnElement[bool]:
-    """SQL form of `_assigned`."""
-    from app.calendar import visibility
-
-    return visibility.assigned_clause(model, actor.id)
+    """SQL form of `_assigned`: what the `assigned_clause` signal's receivers (calendar) answer, or false."""
+    return sa.or_(sa.false(), *(clause for _receiver, clause in signals.assigned_clause.send(model, user_id=actor.id)))

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from flask import jsonify
 from flask.views import MethodView
 
 from app.core.api import Blueprint
 from app.core.auth import auth_required, current_user
-from app.core.pagination import paginate
 from app.workouts import schemas
 from app.workouts import services as svc
 
 blp = Blueprint("workouts", __name__, url_prefix="/api", description="Workouts and training plans.")
 
-# Workout GETs answer with a hand-written dump equal to WorkoutSchema (tests/workouts/test_schemas.py):
-# a list page is ~180 objects and marshmallow was a third of its time.
 VISIBLE = (
     "You see Public ones, your own, and `Clients` ones of your active trainers (Owners see all); "
     "anything else is a 404."
@@ -37,8 +33,7 @@ class Workouts(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the workouts you may see (archived ones are hidden)."""
-        page = svc.list_workouts(current_user(), pagination_parameters, **args)
-        return jsonify([schemas.dump_workout(workout, items) for workout, items in page])  # = the schema's dump
+        return svc.list_workouts(current_user(), pagination_parameters, **args)
 
 
 @blp.route("/workouts/<id:workout_id>")
@@ -48,7 +43,7 @@ class WorkoutById(MethodView):
     @blp.response(200, schemas.WorkoutSchema)
     def get(self, workout_id):
         """Read a workout you may see."""
-        return jsonify(schemas.dump_workout(svc.get_workout(current_user(), workout_id)))
+        return svc.get_workout(current_user(), workout_id)
 
     @auth_required()
     @blp.arguments(schemas.WorkoutUpdateSchema)
@@ -95,7 +90,7 @@ class Plans(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the plans you may see (archived ones are hidden)."""
-        return paginate(svc.search_plans(current_user(), **args), pagination_parameters)
+        return svc.list_plans(current_user(), pagination_parameters, **args)
 
 
 @blp.route("/plans/<id:plan_id>")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.core.api import PageQueryArgsSchema, Schema
-from app.core.schemas import EnumField, Trimmed, UTCDateTime, iso_utc, text
-from app.exercises.schemas import ExerciseRefSchema, dump_exercise_ref
-from app.workouts.models import Visibility, Workout, WorkoutItem
+from app.core.schemas import EnumField, Trimmed, UTCDateTime, text
+from app.exercises.schemas import ExerciseRefSchema
+from app.workouts.models import Visibility
 
 MAX_ITEMS = 100
 MAX_WEEKS = 52
@@ -131,44 +129,6 @@ class WorkoutSchema(Schema):
     items = fields.List(fields.Nested(WorkoutItemSchema))
     created_at = UTCDateTime()
     updated_at = UTCDateTime()
-
-
-def dump_item(item: WorkoutItem, exercise: Any = None) -> dict[str, Any]:
-    """`WorkoutItemSchema().dump(item)`, by hand; `exercise` for a plain row (default: `item.exercise`)."""
-    return {
-        "id": item.id,
-        "exercise_id": item.exercise_id,
-        "exercise": dump_exercise_ref(item.exercise if exercise is None else exercise),
-        "position": item.position,
-        "sets": item.sets,
-        "reps": item.reps,
-        "weight_kg": None if item.weight_kg is None else float(item.weight_kg),
-        "duration_s": item.duration_s,
-        "distance_m": None if item.distance_m is None else float(item.distance_m),
-        "rest_s": item.rest_s,
-        "notes": item.notes,
-    }
-
-
-def dump_workout(workout: Workout, items: list[tuple[Any, Any]] | None = None) -> dict[str, Any]:
-    """`WorkoutSchema().dump(workout)`, several times faster (list and detail responses; tests hold them equal).
-
-    A list's workouts are plain rows: their `items` come as (item row, exercise) pairs (`list_workouts`).
-    """
-    return {
-        "id": workout.id,
-        "title": workout.title,
-        "description": workout.description,
-        "visibility": workout.visibility.value,
-        "created_by": workout.created_by_id,
-        "copied_from": workout.copied_from_id,
-        "archived": workout.archived_at is not None,
-        "items": [dump_item(item) for item in workout.items]
-        if items is None
-        else [dump_item(item, exercise) for item, exercise in items],
-        "created_at": iso_utc(workout.created_at),
-        "updated_at": iso_utc(workout.updated_at),
-    }
 
 
 class WorkoutRefSchema(Schema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -90,43 +90,56 @@ def _get_editable(model: type[Workout] | type[Plan], load: tuple, actor: User, o
     return found
 
 
-def list_workouts(
-    actor: User, pagination: PaginationParameters, **filters: Any
-) -> list[tuple[sa.Row, list[tuple[sa.Row, ExerciseRef]]]]:
+def list_workouts(actor: User, pagination: PaginationParameters, **filters: Any) -> list[dict[str, Any]]:
     """One page of the live workouts the actor may see (filters trainer_id, q, visibility, sort), with items.
 
-    Plain rows, not ORM objects (a page is ~20 workouts, 160 items and their exercises: building and
-    tracking them was nine tenths of the list's time): the page and its total in one statement, every
-    item of the page with its exercise in one more, whatever the page size.
+    Plain values shaped as `WorkoutSchema` reads them, not ORM objects (a page is ~20 workouts, 160 items
+    and their exercises: building and tracking objects was nine tenths of the list's time): the page and its
+    total in one statement, every item of the page with its exercise in one more, whatever the page size.
     """
-    page = paginate(_search(Workout, (), actor, **filters), pagination)
-    return [(workout, items) for workout, items in zip(page, _items_of([w.id for w in page]), strict=True)]
+    stmt = _search(Workout, (), actor, **filters).with_only_columns(*WORKOUT_COLUMNS)
+    page = [dict(zip(WORKOUT_KEYS, row, strict=False)) for row in paginate(stmt, pagination)]  # (drops `_total`)
+    for workout, items in zip(page, _items_of([workout["id"] for workout in page]), strict=True):
+        workout["items"] = items
+    return page
 
 
-class ExerciseRef(NamedTuple):
-    """What a workout item shows of its exercise (`dump_exercise_ref` reads it)."""
+# A workout's columns under the names `WorkoutSchema` reads.
+WORKOUT_COLUMNS = (
+    Workout.id,
+    Workout.title,
+    Workout.description,
+    Workout.visibility,
+    Workout.created_by_id.label("created_by"),
+    Workout.copied_from_id.label("copied_from"),
+    Workout.archived_at.is_not(None).label("archived"),
+    Workout.created_at,
+    Workout.updated_at,
+)
+WORKOUT_KEYS = tuple(column.key for column in WORKOUT_COLUMNS)
+ITEM_COLUMNS = tuple(WorkoutItem.__table__.c)
+ITEM_KEYS = tuple(column.key for column in ITEM_COLUMNS)
+# An item's exercise under the names `ExerciseRefSchema` reads.
+EXERCISE_REF_COLUMNS = (Exercise.name, Exercise.category, Exercise.archived_at.is_not(None).label("archived"))
 
-    id: int
-    name: str
-    category: Any
-    archived_at: Any
 
-
-def _items_of(workout_ids: list[int]) -> list[list[tuple[sa.Row, ExerciseRef]]]:
+def _items_of(workout_ids: list[int]) -> list[list[dict[str, Any]]]:
     """Each workout's items in order, each with its exercise, in one statement."""
     if not workout_ids:
         return []
-    exercise = (Exercise.name, Exercise.category, Exercise.archived_at)
     stmt = (
-        select(WorkoutItem.__table__, *(column.label(f"exercise_{column.key}") for column in exercise))
+        select(*ITEM_COLUMNS, *EXERCISE_REF_COLUMNS)
         .join(Exercise, Exercise.id == WorkoutItem.exercise_id)
         .where(WorkoutItem.workout_id.in_(workout_ids))
         .order_by(WorkoutItem.workout_id, WorkoutItem.position)
     )
     items: dict[int, list] = {workout_id: [] for workout_id in workout_ids}
+    width = len(ITEM_KEYS)
     for row in db.session.execute(stmt):
-        ref = ExerciseRef(row.exercise_id, row.exercise_name, row.exercise_category, row.exercise_archived_at)
-        items[row.workout_id].append((row, ref))
+        item = dict(zip(ITEM_KEYS, row, strict=False))
+        name, category, archived = row[width:]
+        item["exercise"] = {"id": item["exercise_id"], "name": name, "category": category, "archived": archived}
+        items[item["workout_id"]].append(item)
     return [items[workout_id] for workout_id in workout_ids]
 
 
@@ -209,9 +222,49 @@ def copy_workout(actor: User, workout_id: int) -> Workout:
 PLAN_LOAD = (selectinload(Plan.schedule).selectinload(PlanEntry.workout),)
 
 
-def search_plans(actor: User, **filters: Any) -> sa.Select:
-    """Select the live plans the actor may see (filters trainer_id, q, visibility, sort), schedules loaded."""
-    return _search(Plan, PLAN_LOAD, actor, **filters)
+def list_plans(actor: User, pagination: PaginationParameters, **filters: Any) -> list[dict[str, Any]]:
+    """One page of the live plans the actor may see (filters trainer_id, q, visibility, sort), with schedules.
+
+    Plain values shaped as `PlanSchema` reads them, as `list_workouts`: the page and its total in one
+    statement, every entry of the page with its workout in one more, whatever the page size.
+    """
+    stmt = _search(Plan, (), actor, **filters).with_only_columns(*PLAN_COLUMNS)
+    page = [dict(zip(PLAN_KEYS, row, strict=False)) for row in paginate(stmt, pagination)]  # (drops `_total`)
+    for plan, schedule in zip(page, _schedules_of([plan["id"] for plan in page]), strict=True):
+        plan["schedule"] = schedule
+    return page
+
+
+# A plan's columns under the names `PlanSchema` reads.
+PLAN_COLUMNS = (
+    Plan.id,
+    Plan.title,
+    Plan.description,
+    Plan.weeks,
+    Plan.visibility,
+    Plan.created_by_id.label("created_by"),
+    Plan.archived_at.is_not(None).label("archived"),
+    Plan.created_at,
+    Plan.updated_at,
+)
+PLAN_KEYS = tuple(column.key for column in PLAN_COLUMNS)
+
+
+def _schedules_of(plan_ids: list[int]) -> list[list[dict[str, Any]]]:
+    """Each plan's entries in order (week, day, id), each with its workout, in one statement."""
+    if not plan_ids:
+        return []
+    stmt = (
+        select(PlanEntry.plan_id, PlanEntry.week, PlanEntry.day, Workout.id, Workout.title, Workout.archived_at)
+        .join(Workout, Workout.id == PlanEntry.workout_id)
+        .where(PlanEntry.plan_id.in_(plan_ids))
+        .order_by(PlanEntry.plan_id, PlanEntry.week, PlanEntry.day, PlanEntry.id)
+    )
+    schedules: dict[int, list] = {plan_id: [] for plan_id in plan_ids}
+    for plan_id, week, day, workout_id, title, archived_at in db.session.execute(stmt):
+        workout = {"id": workout_id, "title": title, "archived": archived_at is not None}
+        schedules[plan_id].append({"week": week, "day": day, "workout_id": workout_id, "workout": workout})
+    return [schedules[plan_id] for plan_id in plan_ids]
 
 
 def get_plan(actor: User, plan_id: int) -> Plan:

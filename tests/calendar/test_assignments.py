@@ -9,6 +9,7 @@ import time_machine
 
 from app.calendar import visibility
 from app.extensions import db
+from app.workouts import policy
 from app.workouts.models import Plan, Workout
 from tests.conftest import sql_statements
 from tests.factories import make_event, make_plan, make_session, make_workout
@@ -153,12 +154,12 @@ def test_assignment_list_query_count_is_flat(client, people, login, plan):
 def test_assigned_plan_and_workouts_are_visible_through_the_hook(people, login, client):
     private = make_workout(people.trainer, title="Secret")
     plan = make_plan(people.trainer, schedule=[(1, 1, private)], weeks=1)
-    assert not visibility.is_assigned(plan, people.client.id)
+    assert not policy.can_see(people.client, plan)
     assert (
         assign(client, login(people.trainer), plan.id, user_id=people.client.id, start_date=MONDAY).status_code == 201
     )
-    assert visibility.is_assigned(plan, people.client.id) and visibility.is_assigned(private, people.client.id)
-    assert not visibility.is_assigned(private, people.stranger.id)
+    assert policy.can_see(people.client, plan) and policy.can_see(people.client, private)
+    assert not policy.can_see(people.stranger, private)
     make_event(people.stranger, datetime(2026, 3, 23, tzinfo=UTC))
     assert visibility.assigned_clause(Plan, 1) is not None and visibility.assigned_clause(Workout, 1) is not None
 
