@@ -7,6 +7,7 @@ from flask.views import MethodView
 from app.core.api import MAX_ID, Blueprint
 from app.core.auth import auth_required, current_identity, current_user
 from app.core.errors import NotFound
+from app.core.replica import read_from_replica
 from app.social import announcements, schemas
 from app.social import services as svc
 
@@ -120,6 +121,7 @@ class Feed(MethodView):
     @auth_required()
     @blp.arguments(schemas.ActivityQueryArgsSchema, location="query")
     @blp.response(200, schemas.ActivitySchema(many=True))
+    @read_from_replica
     def get(self, args):
         """Your feed: activities of the people you follow and yours, newest first (cursor list)."""
         return svc.feed(int(current_identity()), **args)

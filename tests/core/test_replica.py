@@ -117,6 +117,25 @@ def test_a_writer_reads_its_own_write_while_the_library_still_reads_from_the_lag
     assert client.get(f"/api/exercises/{exercise_id}", headers=reader).status_code == 200
 
 
+def test_the_feed_reads_from_the_replica_and_its_writer_from_the_primary(ctx, clusters):
+    client, writer, reader = ctx
+    writer_id = client.get("/api/users/me", headers=writer).get_json()["id"]
+    assert client.post(f"/api/users/{writer_id}/follow", headers=reader).status_code in (200, 201, 204)
+    item = {"exercise_id": new_exercise(client, writer, "Replica row"), "position": 1, "sets": 3, "reps": 8}
+    workout = client.post("/api/workouts", headers=writer, json={"title": "Replica day", "items": [item]})
+    assert workout.status_code == 201, workout.get_json()
+    pause(*clusters)
+    shared = client.post(
+        f"/api/workouts/{workout.get_json()['id']}/share", headers=writer, json={"visibility": "Public"}
+    )
+    assert shared.status_code in (200, 201), shared.get_json()
+    assert client.get("/api/feed", headers=reader).get_json() == []  # the replica has not replayed the share yet
+    assert [a["type"] for a in client.get("/api/feed", headers=writer).get_json()] == ["workout_shared"]  # primary
+    clusters[1].execute("SELECT pg_wal_replay_resume()")
+    caught_up(*clusters)
+    assert [a["type"] for a in client.get("/api/feed", headers=reader).get_json()] == ["workout_shared"]
+
+
 def test_a_put_then_get_shows_the_new_value(ctx, clusters):
     client, _writer, reader = ctx
     created = client.post("/api/events", headers=reader, json={"title": "Leg day", "start_time": "2031-03-04T09:00:00Z",
