@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from marshmallow import ValidationError, fields, validate, validates
 
@@ -14,12 +14,16 @@ from app.privacy.models import ConsentType, ExportStatus
 
 
 class EraseAccountSchema(Schema):
+    EXAMPLE = {"password": "correct horse battery staple"}
+
     password = fields.String(validate=validate.Length(min=1, max=1024))
     provider = text(20)
     id_token = fields.String(validate=validate.Length(min=1, max=8192))
 
 
 class ConsentCreateSchema(Schema):
+    EXAMPLE = {"type": "health_data", "granted": True}
+
     type = EnumField(ConsentType, required=True)
     granted = fields.Boolean(required=True)
 
@@ -80,7 +84,19 @@ MAX_PROPERTIES_BYTES = 2048
 MAX_BATCH = 50
 
 
+def _recent(minutes: int) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
 class AnalyticsBatchSchema(Schema):
+    # Event times must be recent (the last 7 days), so the documented example is made when the app starts.
+    EXAMPLE = {
+        "events": [
+            {"name": "screen_view", "time": _recent(minutes=2), "properties": {"screen": "workouts"}},
+            {"name": "workout.started", "time": _recent(minutes=1)},
+        ]
+    }
+
     events = fields.List(fields.Nested(AnalyticsEventSchema), required=True, validate=validate.Length(max=MAX_BATCH))
 
 

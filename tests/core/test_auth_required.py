@@ -22,6 +22,9 @@ PUBLIC = [
     # are put in `profile_image` for <img> tags, which send no token, as a CDN or S3 URL would be; the keys are
     # content-addressed and objects without a typed name (temporary uploads) answer 404.
     r"GET /media/.*",
+    # A data export's download link (API.md §10) is signed by us and valid 24 h: the token in the URL is the
+    # credential, so that a browser can follow it (app/privacy/services.py); a bad or expired one is 404/410.
+    r"GET /api/exports/download/.*",
 ]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
