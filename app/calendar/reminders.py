@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from app.calendar import recurrence
 from app.calendar.models import DeliveryStatus, Event, ReminderDelivery, ReminderSchedule
+from app.core import metrics
 from app.core.columns import utcnow
 from app.core.time import zone
 from app.extensions import db
@@ -108,7 +109,7 @@ def _record(claimed: list[sa.Row], now: datetime) -> list[sa.Row]:
             _insert(ReminderDelivery)
             .values(values[chunk : chunk + CHUNK // 2])
             .on_conflict_do_nothing(index_elements=KEY)
-            .returning(*(getattr(ReminderDelivery, k) for k in KEY), ReminderDelivery.status)
+            .returning(*(getattr(ReminderDelivery, k) for k in KEY), ReminderDelivery.status, ReminderDelivery.fire_at)
         )
         inserted.extend(db.session.execute(stmt))
     return inserted
@@ -163,7 +164,9 @@ def run(now: datetime | None = None, batch: int | None = None) -> dict[str, int]
     inserted = _record(claimed, now) if claimed else []
     if claimed:
         db.session.execute(sa.delete(ReminderSchedule).where(ReminderSchedule.id.in_([row.id for row in claimed])))
-    sent = _send([row for row in inserted if row.status == DeliveryStatus.SENT])
+    deliveries = [row for row in inserted if row.status == DeliveryStatus.SENT]
+    sent = _send(deliveries)
+    metrics.observe_lags("reminder", ((now - row.fire_at).total_seconds() for row in deliveries))
     result = {
         "claimed": len(claimed),
         "sent": sent,

@@ -20,7 +20,7 @@ from app.accounts.models import User
 from app.chat import policy, signals
 from app.chat.models import Block, Message
 from app.chat.schemas import MESSAGE
-from app.core import sockets
+from app.core import metrics, sockets
 from app.core.columns import utcnow
 from app.core.direct_sql import DirectStatement
 from app.core.durability import flush_wal, wait_until_durable
@@ -281,13 +281,18 @@ def run_unread_digest(now: datetime | None = None) -> int:
     quiet = notifications_services.quiet_user_ids(select(Message.receiver_id).where(due).distinct(), now)
     claimed = _claim(due, quiet, now, config["UNREAD_DIGEST_BATCH"])
     counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for _id, sender_id, receiver_id in claimed:
+    oldest: dict[int, datetime] = {}
+    for _id, sender_id, receiver_id, created_at in claimed:
         counts[receiver_id][sender_id] += 1
+        oldest[receiver_id] = min(created_at, oldest.get(receiver_id, created_at))
     names = _usernames({sender for by_sender in counts.values() for sender in by_sender})
     for receiver_id, by_sender in counts.items():
         title, body = digest_text(by_sender, names)
         data = {"by_sender": {str(sender): n for sender, n in by_sender.items()}}
         notifications_services.notify(receiver_id, "message", title, body, data)
+    # A digest was due when its oldest message had waited UNREAD_NOTIFY_AFTER.
+    due_after = timedelta(seconds=config["UNREAD_NOTIFY_AFTER"])
+    metrics.observe_lags("digest", ((now - (created + due_after)).total_seconds() for created in oldest.values()))
     return len(counts)
 
 
@@ -301,7 +306,7 @@ def _claim(due: sa.ColumnElement, quiet: set[int], now: datetime, batch: int) ->
         sa.update(Message)
         .where(Message.id.in_(candidates.scalar_subquery()), Message.notified_at.is_(None))
         .values(notified_at=now)
-        .returning(Message.id, Message.sender_id, Message.receiver_id)
+        .returning(Message.id, Message.sender_id, Message.receiver_id, Message.created_at)
         .execution_options(synchronize_session=False)
     )
     return db.session.execute(stmt).all()

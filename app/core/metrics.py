@@ -3,17 +3,25 @@
 Web processes count their own requests and sockets in memory: a scrape of a process reads its own figures.
 Celery workers count jobs in a Redis hash (`JOBS_KEY`), which `/metrics` of any web process reports: a worker
 dyno has no port to scrape and no folder shared with the web dynos, so prometheus_client's multiprocess mode
-(one folder of mmapped files per host) could not join them; Redis already does.
+(one folder of mmapped files per host) could not join them; Redis already does. The lag of each reminder
+and digest sent (due → sent) goes the same way: a Redis hash per histogram (`LAG_KEY`), fixed buckets.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import Counter as Tally
+from collections.abc import Iterable
 
 import redis
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client.utils import floatToGoString
+
+from app.core.redis import redis_client
+from app.core.unit_of_work import after_commit
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +30,9 @@ registry = CollectorRegistry(auto_describe=True)
 UNMATCHED_ROUTE = "<unmatched>"
 JOBS_KEY = "spotter:metrics:jobs"  # hash "<task>|<outcome>" -> count
 JOB_SECONDS_KEY = "spotter:metrics:job_seconds"  # hash "<task>" -> seconds spent
+LAG_KEY = "spotter:metrics:lag:{kind}"  # hash "<bucket le>" -> count (not cumulative), "sum" -> seconds
+# Upper bounds (seconds) of the due → sent lag buckets; beat runs the senders every minute.
+LAG_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, float("inf"))
 
 http_requests = Counter(
     "spotter_http_requests_total",
@@ -106,3 +117,41 @@ def job_counts(client: redis.Redis) -> tuple[dict[tuple[str, str], int], dict[st
         counts[(task, outcome)] = int(value)
     seconds = {field.decode(): float(value) for field, value in client.hgetall(JOB_SECONDS_KEY).items()}
     return counts, seconds
+
+
+def lag_bucket(seconds: float) -> str:
+    """The `le` label of the lag bucket `seconds` falls into."""
+    return floatToGoString(next(bound for bound in LAG_BUCKETS if seconds <= bound))
+
+
+def observe_lags(kind: str, lags: Iterable[float]) -> None:
+    """Add the due → sent lags of what this unit of work sent to the `kind` histogram once it commits."""
+    lags = list(lags)
+    if lags:
+        after_commit(db.session, lambda: record_lags(redis_client(), kind, lags))
+
+
+def record_lags(client: redis.Redis | None, kind: str, lags: list[float]) -> None:
+    """Add lags (seconds) to the `kind` histogram in Redis; a Redis failure loses them, never the send."""
+    if client is None:
+        return
+    key = LAG_KEY.format(kind=kind)
+    try:
+        pipe = client.pipeline(transaction=False)
+        for bucket, count in Tally(lag_bucket(max(lag, 0.0)) for lag in lags).items():
+            pipe.hincrby(key, bucket, count)
+        pipe.hincrbyfloat(key, "sum", sum(max(lag, 0.0) for lag in lags))
+        pipe.execute()
+    except redis.RedisError as error:
+        log.warning("lag metrics not recorded: %s", type(error).__name__)
+
+
+def lag_histogram(client: redis.Redis, kind: str) -> tuple[list[tuple[str, int]], float]:
+    """Read the `kind` histogram: cumulative (le, count) pairs over every bucket, and the sum of the lags."""
+    stored = {field.decode(): value for field, value in client.hgetall(LAG_KEY.format(kind=kind)).items()}
+    buckets, seen = [], 0
+    for bound in LAG_BUCKETS:
+        le = floatToGoString(bound)
+        seen += int(stored.get(le, 0))
+        buckets.append((le, seen))
+    return buckets, float(stored.get("sum", 0.0))

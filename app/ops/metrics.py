@@ -1,4 +1,4 @@
-"""What `/metrics` reads at scrape time: worker job counters, queue depth, reminder and digest lag, DB pool."""
+"""What `/metrics` reads at scrape time: worker job counters and lag histograms, queue depth, lags, DB pool."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import redis
 from flask import current_app, request
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from sqlalchemy.pool import QueuePool
 
 from app.calendar import reminders
@@ -50,6 +50,14 @@ class ScrapeCollector:
         for task, value in sorted(seconds.items()):
             spent.add_metric([task], value)
         yield from (jobs, spent)
+        for kind, name in (
+            ("reminder", "spotter_reminder_sent_lag_seconds"),
+            ("digest", "spotter_digest_sent_lag_seconds"),
+        ):
+            buckets, total = metrics.lag_histogram(client, kind)
+            yield HistogramMetricFamily(
+                name, f"Lag of each {kind} sent, from due to sent.", buckets=buckets, sum_value=total
+            )
 
     def _queue_depth(self) -> Iterator[Metric]:
         celery = current_app.config["CELERY"]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sentry_sdk
+from celery.beat import ScheduleEntry, Scheduler
+from celery.contrib.testing.worker import start_worker
 
 from app import create_app
 from app.core.sentry import FILTERED, scrub_event
@@ -160,3 +163,44 @@ def test_only_the_named_integrations_are_on(tracked_app):
     enabled = set(sentry_sdk.get_client().integrations)
     assert {"flask", "celery"} <= enabled
     assert "sqlalchemy" not in enabled
+
+
+def check_ins(ingest: Ingest) -> list[dict]:
+    """The cron check-ins among the envelopes' items."""
+    found = []
+    for body in ingest.bodies:
+        lines = body.split(b"\n")
+        for header, payload in zip(lines[1::2], lines[2::2], strict=False):
+            if json.loads(header).get("type") == "check_in":
+                found.append(json.loads(payload))
+    return found
+
+
+@pytest.mark.parametrize(("fail", "final"), [(False, "ok"), (True, "error")])
+def test_a_beat_scheduled_job_reports_its_check_ins_under_its_monitor_slug(tracked_app, ingest, fail, final):
+    """beat's own Scheduler publishes the entry (the SDK adds its monitor headers), a real worker runs it."""
+    celery = tracked_app.extensions["celery"]
+
+    @celery.task(name=f"test_only.beat_{final}")
+    def beat_job(address: str) -> None:
+        if fail:
+            raise ValueError(f"no mailbox for {address}")
+
+    entry = ScheduleEntry(
+        name="test-only-beat", task=f"test_only.beat_{final}", schedule=timedelta(minutes=1), args=(EMAIL,), app=celery
+    )
+    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        Scheduler(app=celery, lazy=True).apply_entry(entry)
+
+        def finished() -> list[dict]:
+            sentry_sdk.flush(timeout=1)
+            return [c for c in check_ins(ingest) if c["status"] != "in_progress"]
+
+        wait_for(finished)
+    seen = check_ins(ingest)
+    assert [c["status"] for c in seen] == ["in_progress", final]
+    assert {c["monitor_slug"] for c in seen} == {"test-only-beat"}
+    assert seen[0]["check_in_id"] == seen[1]["check_in_id"]
+    assert seen[0]["monitor_config"]["schedule"] == {"type": "interval", "value": 1, "unit": "minute"}
+    assert "duration" in seen[1]
+    assert EMAIL not in b"".join(ingest.bodies).decode()

@@ -20,6 +20,7 @@ EXPORTED = {
     "spotter_celery_jobs_total",
     "spotter_reminder_lag_seconds",
     "spotter_digest_lag_seconds",
+    "spotter_reminder_sent_lag_seconds_bucket",
     "spotter_db_replica_lag_seconds",
     "spotter_db_pool_in_use",
     "spotter_db_pool_size",
@@ -36,7 +37,7 @@ def promtool() -> str:
 def test_promtool_accepts_the_rules(promtool):
     done = subprocess.run([promtool, "check", "rules", str(RULES)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 8 rules found" in done.stdout
+    assert "SUCCESS: 9 rules found" in done.stdout
 
 
 def test_the_rules_fire_as_their_unit_tests_expect(promtool):
@@ -50,7 +51,7 @@ def test_the_alerts_cover_errors_latency_queue_reminders_and_replica_lag():
     rules = yaml.safe_load(RULES.read_text())["groups"][0]["rules"]
     names = {rule["alert"] for rule in rules}
     assert {"SpotterHighErrorRate", "SpotterSlowRequests", "SpotterQueueBacklog", "SpotterReminderLag"} <= names
-    assert "SpotterReplicaLag" in names
+    assert {"SpotterReplicaLag", "SpotterRemindersSentLate"} <= names
     for rule in rules:
         assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
         assert rule["labels"]["severity"] in {"page", "ticket"} and rule["annotations"]["summary"]

@@ -7,7 +7,10 @@ from datetime import timedelta
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.calendar import reminders
+from app.calendar import tasks as calendar_tasks
 from app.calendar.models import ReminderSchedule
+from app.chat import services as chat_services
 from app.core import metrics
 from app.core.columns import utcnow
 from app.core.redis import redis_client
@@ -178,3 +181,81 @@ def test_db_pool_gauges(client):
     samples = scrape(client)
     assert samples[("spotter_db_pool_size", frozenset())] >= 1
     assert samples[("spotter_db_pool_in_use", frozenset())] >= 0
+
+
+def lag_samples(client, name: str) -> tuple[dict[str, float], float, float]:
+    """A lag histogram as served: {le: cumulative count}, the count and the sum."""
+    samples = scrape(client)
+    buckets = {dict(labels)["le"]: value for labels, value in series(samples, f"{name}_bucket")}
+    return buckets, samples[(f"{name}_count", frozenset())], samples[(f"{name}_sum", frozenset())]
+
+
+def due_reminder(event, fire_at, minutes_before: int = 10) -> None:
+    """A reminder row of `event` due at `fire_at` (each one its own occurrence)."""
+    db.session.add(
+        ReminderSchedule(
+            event_id=event.id,
+            occurrence_start=fire_at + timedelta(minutes=minutes_before),
+            minutes_before=minutes_before,
+            fire_at=fire_at,
+        )
+    )
+
+
+def test_each_reminder_sent_adds_its_due_to_sent_lag_to_the_histogram(client, user):
+    name = "spotter_reminder_sent_lag_seconds"
+    buckets, count, _ = lag_samples(client, name)
+    assert count == 0 and buckets["+Inf"] == 0 and set(buckets) == {metrics.lag_bucket(b) for b in metrics.LAG_BUCKETS}
+    now = utcnow()
+    event = factories.make_event(user, now + timedelta(days=3))
+    due_reminder(event, now - timedelta(seconds=10))
+    due_reminder(event, now - timedelta(seconds=90))
+    due_reminder(event, now - timedelta(hours=2))  # past the grace period: recorded as missed, not sent
+    db.session.commit()
+    assert reminders.run(now=now)["sent"] == 2
+    db.session.commit()
+    buckets, count, total_lag = lag_samples(client, name)
+    assert (count, total_lag) == (2, 100.0)
+    assert (buckets["5.0"], buckets["15.0"], buckets["60.0"], buckets["120.0"], buckets["+Inf"]) == (0, 1, 1, 2, 2)
+
+
+def test_a_reminder_run_rolled_back_adds_no_lag(client, user):
+    now = utcnow()
+    event = factories.make_event(user, now + timedelta(days=3))
+    due_reminder(event, now - timedelta(seconds=30))
+    db.session.commit()
+    assert reminders.run(now=now)["sent"] == 1
+    db.session.rollback()  # the job failed: nothing was sent
+    assert lag_samples(client, "spotter_reminder_sent_lag_seconds")[1] == 0
+
+
+def test_each_digest_sent_adds_the_lag_of_its_oldest_message(app, client, make_user):
+    from app.chat.models import Message
+
+    sender, receiver = make_user(), make_user()
+    now, due_after = utcnow(), timedelta(seconds=app.config["UNREAD_NOTIFY_AFTER"])
+    for waited in (due_after + timedelta(seconds=200), due_after + timedelta(seconds=20)):
+        db.session.add(Message(sender_id=sender.id, receiver_id=receiver.id, content="hi", created_at=now - waited))
+    db.session.commit()
+    assert chat_services.run_unread_digest(now=now) == 1  # one digest for both messages
+    db.session.commit()
+    buckets, count, total_lag = lag_samples(client, "spotter_digest_sent_lag_seconds")
+    assert (count, total_lag) == (1, 200.0)
+    assert (buckets["120.0"], buckets["300.0"]) == (0, 1)
+
+
+def test_lags_survive_a_redis_outage_without_failing_the_send():
+    import redis
+
+    metrics.record_lags(redis.Redis(port=1, socket_connect_timeout=0.2), "reminder", [1.0])  # logs, no raise
+
+
+@pytest.mark.live  # a real worker thread commits through its own sessions
+def test_a_real_worker_reports_the_reminders_it_sends_to_the_web_process(client, user, celery_worker):
+    event = factories.make_event(user, utcnow() + timedelta(days=3))
+    due_reminder(event, utcnow() - timedelta(seconds=30))
+    db.session.commit()
+    calendar_tasks.send_reminders.delay()
+    wait_for(lambda: lag_samples(client, "spotter_reminder_sent_lag_seconds")[1] == 1)
+    buckets = lag_samples(client, "spotter_reminder_sent_lag_seconds")[0]
+    assert (buckets["30.0"], buckets["60.0"]) == (0, 1)
