@@ -193,6 +193,9 @@ SWEEP = {
     ("PUT", "/api/users/<user_id>/avatar"): (lambda w: {"user_id": w.a_id}, AVATAR, REFUSED),
     ("DELETE", "/api/users/<user_id>/avatar"): (lambda w: {"user_id": w.a_id}, None, REFUSED),
     ("DELETE", "/api/users/me/identities/<provider>"): (lambda w: {"provider": "google"}, None, HIDDEN),
+    # privacy: A's export (B may not know of it); a download link is a capability: a forged one reaches nothing
+    ("GET", "/api/users/me/export/<export_id>"): (lambda w: {"export_id": w.export}, None, HIDDEN),
+    ("GET", "/api/exports/download/<token>"): (lambda w: {"token": "forged-" + w.export}, None, HIDDEN),
 }
 # Routes keyed by another user's id where B acts on B's own data or sees A's public view: B may succeed, and
 # what B gets is checked by the route's own tests (the public user view leaves private fields out).
@@ -270,6 +273,8 @@ def world(client, login, make_user, media):
     device = client.post("/api/devices", json={"platform": "android", "token": "a-device"}, headers=a_headers)
     feed_url = client.post("/api/calendar/feed-token", headers=a_headers).get_json()["url"]
     feed_token = feed_url.rsplit("/", 1)[1].removesuffix(".ics")
+    export = client.post("/api/users/me/export", headers=a_headers)
+    assert export.status_code == 202, export.get_json()
     return SimpleNamespace(
         a_id=a.id,
         client_id=client_user.id,
@@ -290,6 +295,7 @@ def world(client, login, make_user, media):
         activity=activity,
         comment=comment.get_json()["id"],
         announcement=announced.get_json()["id"],
+        export=str(export.get_json()["export_id"]),
         a_headers=a_headers,
         b_headers=login(b),
     )
@@ -316,6 +322,8 @@ def test_b_cannot_reach_a_s_objects(client, world, method, rule):
     assert as_b.get_json()["code"] == as_b.status_code  # API.md's error shape
     if rule.endswith(".ics"):  # a capability URL: A's own token works without a login
         assert client.get(_fill(rule, {"token": world.feed_token})).status_code == 200
+        return
+    if rule.startswith("/api/exports/download/"):  # a signed link, tested with A's real one in tests/privacy
         return
     as_a = send(world.a_headers)
     assert as_a.status_code not in (403, 404, 422), (method, url, as_a.status_code, as_a.get_json())

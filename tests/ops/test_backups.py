@@ -93,6 +93,22 @@ def fill_every_domain(client, login, providers) -> None:
     coaching = client.post("/api/coaching", headers=login(other), json={"trainer_id": trainer.id})
     assert coaching.status_code == 201, coaching.get_json()
     fill_social_and_identity(client, login, providers, trainer, athlete, workout)
+    fill_privacy(client, login, athlete)
+
+
+def fill_privacy(client, login, athlete) -> None:
+    """Consents, an analytics event they allow, a pending export and an erasure's tombstone."""
+    headers = login(athlete)
+    for kind in ("analytics", "health_data"):
+        consent = client.post("/api/users/me/consents", headers=headers, json={"type": kind, "granted": True})
+        assert consent.status_code in (200, 201), consent.get_json()
+    event = {"name": "screen_view", "time": utcnow().isoformat(), "properties": {"screen": "plans"}}
+    assert client.post("/api/analytics/events", headers=headers, json={"events": [event]}).status_code == 202
+    assert client.post("/api/users/me/export", headers=headers).status_code == 202
+    leaving = factories.make_user()
+    erased = client.delete("/api/users/me", headers=login(leaving), json={"password": factories.PASSWORD})
+    assert erased.status_code == 202, erased.get_json()
+    db.session.commit()
 
 
 def fill_social_and_identity(client, login, providers, trainer, athlete, workout) -> None:
