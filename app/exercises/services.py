@@ -274,3 +274,32 @@ def seed_starter_library(update: bool = False) -> dict[str, int]:
 
 def _differs(exercise: Exercise, fields: dict[str, Any]) -> bool:
     return any(getattr(exercise, field) != fields[field] for field in STARTER_FIELDS)
+
+
+# An exercise as `ExerciseRefSchema` reads it, after a child row's own columns (a workout item, a session set).
+EXERCISE_REF_COLUMNS = (Exercise.name, Exercise.category, Exercise.archived_at.is_not(None).label("archived"))
+
+
+def children_with_exercise(
+    columns: tuple, parent: sa.ColumnElement, parent_ids: list[int], *order_by: sa.ColumnElement
+) -> list[list[dict[str, Any]]]:
+    """Each parent's child rows in order as plain dicts, each with its `exercise` ref, in one statement.
+
+    `columns` are the child table's columns (one of them `exercise_id`); the result follows `parent_ids`.
+    """
+    if not parent_ids:
+        return []
+    stmt = (
+        select(*columns, *EXERCISE_REF_COLUMNS)
+        .join(Exercise, Exercise.id == columns[0].table.c.exercise_id)
+        .where(parent.in_(parent_ids))
+        .order_by(parent, *order_by)
+    )
+    keys, width = tuple(column.key for column in columns), len(columns)
+    children: dict[int, list] = {parent_id: [] for parent_id in parent_ids}
+    for row in db.session.execute(stmt):
+        child = dict(zip(keys, row, strict=False))
+        name, category, archived = row[width:]
+        child["exercise"] = {"id": child["exercise_id"], "name": name, "category": category, "archived": archived}
+        children[child[parent.key]].append(child)
+    return [children[parent_id] for parent_id in parent_ids]

@@ -21,7 +21,6 @@ from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import paginate
 from app.core.time import time_range
 from app.exercises import services as exercises_services
-from app.exercises.models import Exercise
 from app.extensions import db
 from app.privacy import services as privacy_services
 from app.training import analytics, policy, signals
@@ -118,27 +117,11 @@ def list_sessions(
 SESSION_COLUMNS = tuple(TrainingSession.__table__.c)
 SESSION_KEYS = tuple(column.key for column in SESSION_COLUMNS)
 SET_COLUMNS = tuple(SessionSet.__table__.c)
-SET_KEYS = tuple(column.key for column in SET_COLUMNS)
 
 
 def _sets_of(session_ids: list[int]) -> list[list[dict[str, Any]]]:
     """Each session's sets in order, each with its exercise (as `ExerciseRefSchema` reads it), in one statement."""
-    if not session_ids:
-        return []
-    stmt = (
-        select(*SET_COLUMNS, Exercise.name, Exercise.category, Exercise.archived_at.is_not(None))
-        .join(Exercise, Exercise.id == SessionSet.exercise_id)
-        .where(SessionSet.session_id.in_(session_ids))
-        .order_by(SessionSet.session_id, SessionSet.id)
-    )
-    sets: dict[int, list] = {session_id: [] for session_id in session_ids}
-    width = len(SET_KEYS)
-    for row in db.session.execute(stmt):
-        one = dict(zip(SET_KEYS, row, strict=False))
-        name, category, archived = row[width:]
-        one["exercise"] = {"id": one["exercise_id"], "name": name, "category": category, "archived": archived}
-        sets[one["session_id"]].append(one)
-    return [sets[session_id] for session_id in session_ids]
+    return exercises_services.children_with_exercise(SET_COLUMNS, SessionSet.session_id, session_ids, SessionSet.id)
 
 
 def _build_sets(items: list[dict[str, Any]], kept_exercise_ids: Iterable[int] = ()) -> list[SessionSet]:

@@ -118,29 +118,13 @@ WORKOUT_COLUMNS = (
 )
 WORKOUT_KEYS = tuple(column.key for column in WORKOUT_COLUMNS)
 ITEM_COLUMNS = tuple(WorkoutItem.__table__.c)
-ITEM_KEYS = tuple(column.key for column in ITEM_COLUMNS)
-# An item's exercise under the names `ExerciseRefSchema` reads.
-EXERCISE_REF_COLUMNS = (Exercise.name, Exercise.category, Exercise.archived_at.is_not(None).label("archived"))
 
 
 def _items_of(workout_ids: list[int]) -> list[list[dict[str, Any]]]:
     """Each workout's items in order, each with its exercise, in one statement."""
-    if not workout_ids:
-        return []
-    stmt = (
-        select(*ITEM_COLUMNS, *EXERCISE_REF_COLUMNS)
-        .join(Exercise, Exercise.id == WorkoutItem.exercise_id)
-        .where(WorkoutItem.workout_id.in_(workout_ids))
-        .order_by(WorkoutItem.workout_id, WorkoutItem.position)
+    return exercises_services.children_with_exercise(
+        ITEM_COLUMNS, WorkoutItem.workout_id, workout_ids, WorkoutItem.position
     )
-    items: dict[int, list] = {workout_id: [] for workout_id in workout_ids}
-    width = len(ITEM_KEYS)
-    for row in db.session.execute(stmt):
-        item = dict(zip(ITEM_KEYS, row, strict=False))
-        name, category, archived = row[width:]
-        item["exercise"] = {"id": item["exercise_id"], "name": name, "category": category, "archived": archived}
-        items[item["workout_id"]].append(item)
-    return [items[workout_id] for workout_id in workout_ids]
 
 
 def get_workout(actor: User, workout_id: int) -> Workout:
