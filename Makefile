@@ -78,6 +78,7 @@ $(VENV)/.bench-installed: requirements/bench.txt requirements/dev.txt requiremen
 
 ## bench: production-style stack under wrk, beside the shared reference (see bench/RESULTS.md)
 bench: $(VENV)/.bench-installed
+	@bash requirements/system-packages.sh requirements/apt-bench.txt
 	bash bench/run.sh
 
 clean:

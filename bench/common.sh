@@ -18,7 +18,7 @@ source "$ROOT/bench/wrk_check.sh"  # all_2xx
 # the pool opened before traffic for Spotter, gc.freeze() for any app).
 GUNICORN_TUNING=(-c "$ROOT/gunicorn_web.py" -w 2 -k sync --log-level warning)
 
-need_wrk() { command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }; }
+need_wrk() { command -v wrk >/dev/null || bash "$ROOT/requirements/system-packages.sh" "$ROOT/requirements/apt-bench.txt" || exit 1; }
 ensure_db() { # name
   psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1 \
     || createdb -h 127.0.0.1 -U postgres "$1"
