@@ -455,6 +455,13 @@ def active_client_ids(trainer_id: int) -> sa.Select:
     )
 
 
+def active_trainer_ids(client_id: int | sa.ColumnElement) -> sa.Select:
+    """Select the ids of a client's active trainers (for use as a subquery)."""
+    return select(CoachingRelationship.trainer_id).where(
+        CoachingRelationship.client_id == client_id, CoachingRelationship.status == CoachingStatus.ACTIVE
+    )
+
+
 def request_coaching(actor: User, trainer_id: int | None = None, client_id: int | None = None) -> CoachingRelationship:
     """Open a pending relationship: a client asks a trainer, or a trainer invites a client."""
     if trainer_id is not None:

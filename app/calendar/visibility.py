@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.calendar.models import Event, PlanAssignment
 
 
-def assigned_clause(model: Any, user_id: int) -> sa.ColumnElement[bool]:
+def assigned_clause(model: Any, user_id: int | sa.ColumnElement) -> sa.ColumnElement[bool]:
     """SQL: the Plan (or Workout) row was assigned to the user (a workout: through an assignment's events).
 
     A receiver of `app.workouts.signals.assigned_clause` (sender: the model).

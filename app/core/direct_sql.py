@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -107,8 +108,9 @@ class _Compiled:
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         columns = list(stmt.exported_columns)  # a select's columns, or a write's RETURNING
-        processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
-        self.result_processors = [(i, p) for i, p in enumerate(processors) if p is not None] if convert else []
+        self.types = [column.type.dialect_impl(dialect) for column in columns] if convert else []
+        self.dialect = dialect
+        self.result_processors: list[tuple[int, Callable[[Any], Any]]] | None = None if convert else []
         self.row_type = namedtuple("Row", [column.key for column in columns], rename=True)
         self.make_row = self.row_type._make
 
@@ -130,6 +132,8 @@ class _Compiled:
                 announce_statement(connection, cursor, self.sql, parameters)
             cursor.execute(self.sql, parameters)
             raw_rows = cursor.fetchall()
+            if self.result_processors is None:  # first run: some processors depend on the driver's column types
+                self.result_processors = self._result_processors(cursor.description)
         finally:
             cursor.close()
         make = self.make_row
@@ -142,3 +146,11 @@ class _Compiled:
                 values[index] = processor(values[index])
             rows.append(make(values))
         return rows
+
+    def _result_processors(self, description: Any) -> list[tuple[int, Callable[[Any], Any]]]:
+        """Each column's result processor for the type code the driver reported (as SQLAlchemy's own results do)."""
+        processors = [
+            (i, type_.result_processor(self.dialect, column[1]))
+            for i, (type_, column) in enumerate(zip(self.types, description, strict=True))
+        ]
+        return [(i, processor) for i, processor in processors if processor is not None]

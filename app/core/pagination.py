@@ -1,4 +1,11 @@
-"""Page-numbered lists over SQLAlchemy selects, in flask-smorest's X-Pagination format."""
+"""Page-numbered lists over SQLAlchemy selects, in flask-smorest's X-Pagination format, and their children.
+
+One way to read a page: its rows and the total in one round trip (`_with_total`), the total recorded for the
+header (`_record_total`). `paginate(stmt, ...)` runs a select built for this request; `PagedSelect` is the
+same for a select built once per shape of the filters, with the values bound per request, for the lists
+clients poll. `PageChildren` reads the child rows of a page's parents (a workout's items, a session's sets)
+in one more statement, also compiled once.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import sqlalchemy as sa
 from flask_smorest.pagination import PaginationParameters
 
 from app.core.direct_sql import DirectStatement
+from app.core.unit_of_work import bind_of
 from app.extensions import db
 
 
@@ -62,3 +70,41 @@ class PagedSelect:
         rows = self._page.rows(db.session, window)
         _record_total(pagination, rows, lambda: self._count.rows(db.session, params)[0][0])
         return rows
+
+
+class PageChildren:
+    """The child rows of a page's parents in one statement, compiled once per dialect and number of parents.
+
+    `select_for(dialect)` builds the children's select (columns, joins, order) without the parent condition;
+    `parent` is the child column naming the parent. The parent ids are bound one by one (`IN (:parent_0,
+    ...)`, portable, and the same text for every page of that length), so a page size is one statement
+    shape. Rows come back as `DirectStatement` rows (converted by the column types unless `driver_values`).
+    """
+
+    def __init__(
+        self, select_for: Callable[[str], sa.Select], parent: sa.Column, *, driver_values: bool = False
+    ) -> None:
+        self.select_for = select_for
+        self.parent = parent
+        self.driver_values = driver_values
+        self._statements: dict[tuple[str, int], DirectStatement] = {}
+
+    def of(self, parent_ids: list[int]) -> list[list[Any]]:
+        """Each parent's child rows in the select's order, following `parent_ids`."""
+        if not parent_ids:
+            return []
+        names = [f"parent_{i}" for i in range(len(parent_ids))]
+        statement = self._statement(bind_of(db.session).dialect.name, names)
+        children: dict[int, list] = {parent_id: [] for parent_id in parent_ids}
+        parent_key = self.parent.key
+        for row in statement.rows(db.session, dict(zip(names, parent_ids, strict=True))):
+            children[getattr(row, parent_key)].append(row)
+        return [children[parent_id] for parent_id in parent_ids]
+
+    def _statement(self, dialect: str, names: list[str]) -> DirectStatement:
+        key = (dialect, len(names))
+        statement = self._statements.get(key)
+        if statement is None:
+            stmt = self.select_for(dialect).where(self.parent.in_([sa.bindparam(name) for name in names]))
+            statement = self._statements[key] = DirectStatement(stmt, driver_values=self.driver_values)
+        return statement

@@ -51,7 +51,10 @@ def _enum(field: fields.Enum) -> Callable[[Any], Any]:
     """An enum by value or by name; a list row may hold the stored value (a `str`) rather than the member."""
     enum_cls = field.enum
     if field.by_value:
-        return _optional(lambda value: (value if isinstance(value, enum_cls) else enum_cls(value)).value)
+        # One dict lookup for a member or its stored value (a `StrEnum` member is equal to its value); anything
+        # else goes through the enum, which raises as marshmallow would.
+        values = {member.value: member.value for member in enum_cls} | {member: member.value for member in enum_cls}
+        return _optional(lambda value: values[value] if value in values else enum_cls(value).value)
     return _optional(lambda value: (value if isinstance(value, enum_cls) else enum_cls[value]).name)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -18,8 +19,9 @@ from app.accounts.models import User
 from app.core import response_cache
 from app.core.columns import utcnow
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
-from app.core.pagination import paginate
+from app.core.pagination import PagedSelect
 from app.core.time import time_range
+from app.core.unit_of_work import bind_of
 from app.exercises import services as exercises_services
 from app.extensions import db
 from app.privacy import services as privacy_services
@@ -99,18 +101,13 @@ def list_sessions(
     """
     athlete_id = athlete_id_for(actor, user_id)
     start, end = time_range(from_, to, actor.timezone)
-    stmt = select(*SESSION_COLUMNS).where(
-        TrainingSession.user_id == athlete_id, *_in_range(TrainingSession.started_at, start, end)
+    query = _sessions_query(
+        bind_of(db.session).dialect.name, start is not None, end is not None, exercise_id is not None
     )
-    if exercise_id is not None:
-        with_exercise = select(SessionExercise.session_id).where(
-            SessionExercise.user_id == athlete_id, SessionExercise.exercise_id == exercise_id
-        )
-        stmt = stmt.where(TrainingSession.id.in_(with_exercise))
-    stmt = stmt.order_by(TrainingSession.started_at.desc(), TrainingSession.id.desc())
-    page = [dict(zip(SESSION_KEYS, row, strict=False)) for row in paginate(stmt, pagination)]  # (drops `_total`)
-    for session, sets in zip(page, _sets_of([session["id"] for session in page]), strict=True):
-        session["sets"] = sets
+    params = {"athlete_id": athlete_id, "start": start, "end": end, "exercise_id": exercise_id}
+    page = [dict(zip(SESSION_KEYS, row, strict=False)) for row in query.page(params, pagination)]  # (drops `_total`)
+    for session, sets in zip(page, SETS.of([session["id"] for session in page]), strict=True):
+        session["sets"] = [exercises_services.nest_exercise(row) for row in sets]
     return page
 
 
@@ -119,9 +116,28 @@ SESSION_KEYS = tuple(column.key for column in SESSION_COLUMNS)
 SET_COLUMNS = tuple(SessionSet.__table__.c)
 
 
-def _sets_of(session_ids: list[int]) -> list[list[dict[str, Any]]]:
-    """Each session's sets in order, each with its exercise (as `ExerciseRefSchema` reads it), in one statement."""
-    return exercises_services.children_with_exercise(SET_COLUMNS, SessionSet.session_id, session_ids, SessionSet.id)
+@functools.lru_cache(maxsize=32)
+def _sessions_query(dialect: str, start: bool, end: bool, exercise: bool) -> PagedSelect:
+    """An athlete's sessions newest first, for one shape of the filters (the dialect keys the cache only).
+
+    Values converted by their column types: the notes are encrypted (app/core/crypto.py).
+    """
+    athlete_id = sa.bindparam("athlete_id", type_=sa.Integer)
+    stmt = select(*SESSION_COLUMNS).where(TrainingSession.user_id == athlete_id)
+    if start:
+        stmt = stmt.where(TrainingSession.started_at >= sa.bindparam("start", type_=TrainingSession.started_at.type))
+    if end:
+        stmt = stmt.where(TrainingSession.started_at < sa.bindparam("end", type_=TrainingSession.started_at.type))
+    if exercise:
+        with_exercise = select(SessionExercise.session_id).where(
+            SessionExercise.user_id == athlete_id, SessionExercise.exercise_id == sa.bindparam("exercise_id")
+        )
+        stmt = stmt.where(TrainingSession.id.in_(with_exercise))
+    return PagedSelect(stmt.order_by(TrainingSession.started_at.desc(), TrainingSession.id.desc()))
+
+
+# Each session's sets in order, each with its exercise (as `ExerciseRefSchema` reads it), in one statement.
+SETS = exercises_services.children_with_exercise(SET_COLUMNS, SessionSet.session_id, SessionSet.id)
 
 
 def _build_sets(items: list[dict[str, Any]], kept_exercise_ids: Iterable[int] = ()) -> list[SessionSet]:

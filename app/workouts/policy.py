@@ -45,25 +45,28 @@ def can_see(actor: User, obj: Any) -> bool:
 
 def visible_clause(model: Any, actor: User) -> sa.ColumnElement[bool]:
     """SQL for `can_see` over a Workout or Plan table, for lists and bulk checks."""
-    if is_owner(actor):
-        return sa.true()
-    # Correlated: the actor is among the active clients of the row's author.
-    of_my_trainer = sa.literal(actor.id).in_(accounts_services.active_client_ids(model.created_by_id))
+    return sa.true() if is_owner(actor) else visible_to(model, actor.id)
+
+
+def visible_to(model: Any, user_id: int | sa.BindParameter) -> sa.ColumnElement[bool]:
+    """SQL for `can_see` of a user who is not an Owner (`user_id` may be a parameter bound per request)."""
+    # Uncorrelated (the user's trainers, selected once), not "the user among the author's clients" per row.
+    of_my_trainer = model.created_by_id.in_(accounts_services.active_trainer_ids(user_id))
     return sa.or_(
         model.visibility == Visibility.PUBLIC,
-        model.created_by_id == actor.id,
+        model.created_by_id == user_id,
         sa.and_(model.visibility == Visibility.CLIENTS, of_my_trainer),
-        _assigned_clause(model, actor),
+        _assigned_clause(model, user_id),
     )
 
 
 def _assigned(actor: User, obj: Any) -> bool:
     """The workout or plan was assigned to the actor (a plan assignment, app/calendar)."""
     model = type(obj)
-    found = sa.select(model.id).where(model.id == obj.id, _assigned_clause(model, actor))
+    found = sa.select(model.id).where(model.id == obj.id, _assigned_clause(model, actor.id))
     return db.session.execute(found).first() is not None
 
 
-def _assigned_clause(model: Any, actor: User) -> sa.ColumnElement[bool]:
+def _assigned_clause(model: Any, user_id: int | sa.BindParameter) -> sa.ColumnElement[bool]:
     """SQL form of `_assigned`: what the `assigned_clause` signal's receivers (calendar) answer, or false."""
-    return sa.or_(sa.false(), *(clause for _receiver, clause in signals.assigned_clause.send(model, user_id=actor.id)))
+    return sa.or_(sa.false(), *(clause for _receiver, clause in signals.assigned_clause.send(model, user_id=user_id)))

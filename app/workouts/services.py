@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
@@ -15,7 +17,8 @@ from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.core.columns import escape_like, utcnow
 from app.core.errors import Forbidden, Invalid, NotFound
-from app.core.pagination import paginate
+from app.core.pagination import PageChildren, PagedSelect
+from app.core.unit_of_work import bind_of
 from app.exercises import services as exercises_services
 from app.exercises.models import Exercise
 from app.extensions import db
@@ -24,12 +27,6 @@ from app.workouts.models import Plan, PlanEntry, Visibility, Workout, WorkoutIte
 from app.workouts.schemas import check_weeks
 
 ITEM_FIELDS = ("exercise_id", "position", "sets", "reps", "weight_kg", "duration_s", "distance_m", "rest_s", "notes")
-
-
-def _text_search(model: Any, q: str) -> sa.ColumnElement[bool]:
-    """Every word of `q` in the title or description, case-insensitively."""
-    text = sa.func.lower(model.title + " " + sa.func.coalesce(model.description, ""))
-    return sa.and_(*(text.like(f"%{escape_like(word)}%", escape="\\") for word in q.lower().split()))
 
 
 def _order(model: Any, sort: str | None) -> tuple:
@@ -59,20 +56,49 @@ WORKOUT_LOAD = (
 )
 
 
-def _search(model: type[Workout] | type[Plan], load: tuple, actor: User, **filters: Any) -> sa.Select:
-    """Select the live workouts or plans the actor may see, filtered, with what they show loaded.
+@dataclass(frozen=True)
+class ListShape:
+    """What a list's statement depends on besides the bound values: built once per shape (`_list_query`)."""
 
-    `load` is loader options for the objects, or `()` for plain rows of the model's table.
-    """
-    stmt = select(model).options(*load) if load else select(model.__table__)
-    stmt = stmt.where(model.archived_at.is_(None), policy.visible_clause(model, actor))
-    if filters.get("trainer_id"):
-        stmt = stmt.where(model.created_by_id == filters["trainer_id"])
-    if filters.get("q"):
-        stmt = stmt.where(_text_search(model, filters["q"]))
-    if filters.get("visibility"):
-        stmt = stmt.where(model.visibility == filters["visibility"])
-    return stmt.order_by(*_order(model, filters.get("sort")))
+    dialect: str
+    everything: bool  # an Owner: every live row, no visibility rule
+    trainer: bool
+    words: int
+    visibility: bool
+    sort: str | None
+
+
+def _page(model: type[Workout] | type[Plan], actor: User, pagination: PaginationParameters, **filters: Any) -> list:
+    """One page of the live workouts or plans the actor may see, filtered and sorted, as dicts of their columns."""
+    words = filters["q"].lower().split() if filters.get("q") else []
+    shape = ListShape(
+        bind_of(db.session).dialect.name,
+        policy.is_owner(actor),
+        bool(filters.get("trainer_id")),
+        len(words),
+        bool(filters.get("visibility")),
+        filters.get("sort"),
+    )
+    params = {"actor_id": actor.id, "trainer_id": filters.get("trainer_id"), "visibility": filters.get("visibility")}
+    params |= {f"word_{i}": f"%{escape_like(word)}%" for i, word in enumerate(words)}
+    keys = WORKOUT_KEYS if model is Workout else PLAN_KEYS
+    return [dict(zip(keys, row, strict=False)) for row in _list_query(model, shape).page(params, pagination)]
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(model: type[Workout] | type[Plan], shape: ListShape) -> PagedSelect:
+    """The list's select for one shape, the values as named parameters (`actor_id`, `trainer_id`, ...)."""
+    stmt = select(*(WORKOUT_COLUMNS if model is Workout else PLAN_COLUMNS)).where(model.archived_at.is_(None))
+    if not shape.everything:
+        stmt = stmt.where(policy.visible_to(model, sa.bindparam("actor_id", type_=sa.Integer)))
+    if shape.trainer:
+        stmt = stmt.where(model.created_by_id == sa.bindparam("trainer_id"))
+    if shape.words:
+        text = sa.func.lower(model.title + " " + sa.func.coalesce(model.description, ""))
+        stmt = stmt.where(*(text.like(sa.bindparam(f"word_{i}"), escape="\\") for i in range(shape.words)))
+    if shape.visibility:
+        stmt = stmt.where(model.visibility == sa.bindparam("visibility"))
+    return PagedSelect(stmt.order_by(*_order(model, shape.sort)), driver_values=True)
 
 
 def _get_visible(model: type[Workout] | type[Plan], load: tuple, actor: User, object_id: int) -> Any:
@@ -97,10 +123,9 @@ def list_workouts(actor: User, pagination: PaginationParameters, **filters: Any)
     and their exercises: building and tracking objects was nine tenths of the list's time): the page and its
     total in one statement, every item of the page with its exercise in one more, whatever the page size.
     """
-    stmt = _search(Workout, (), actor, **filters).with_only_columns(*WORKOUT_COLUMNS)
-    page = [dict(zip(WORKOUT_KEYS, row, strict=False)) for row in paginate(stmt, pagination)]  # (drops `_total`)
-    for workout, items in zip(page, _items_of([workout["id"] for workout in page]), strict=True):
-        workout["items"] = items
+    page = _page(Workout, actor, pagination, **filters)
+    for workout, items in zip(page, ITEMS.of([workout["id"] for workout in page]), strict=True):
+        workout["items"] = [exercises_services.nest_exercise(item) for item in items]
     return page
 
 
@@ -120,11 +145,8 @@ WORKOUT_KEYS = tuple(column.key for column in WORKOUT_COLUMNS)
 ITEM_COLUMNS = tuple(WorkoutItem.__table__.c)
 
 
-def _items_of(workout_ids: list[int]) -> list[list[dict[str, Any]]]:
-    """Each workout's items in order, each with its exercise, in one statement."""
-    return exercises_services.children_with_exercise(
-        ITEM_COLUMNS, WorkoutItem.workout_id, workout_ids, WorkoutItem.position
-    )
+# Each workout's items in order, each with its exercise, in one statement whatever the page size.
+ITEMS = exercises_services.children_with_exercise(ITEM_COLUMNS, WorkoutItem.workout_id, WorkoutItem.position)
 
 
 def get_workout(actor: User, workout_id: int) -> Workout:
@@ -212,10 +234,9 @@ def list_plans(actor: User, pagination: PaginationParameters, **filters: Any) ->
     Plain values shaped as `PlanSchema` reads them, as `list_workouts`: the page and its total in one
     statement, every entry of the page with its workout in one more, whatever the page size.
     """
-    stmt = _search(Plan, (), actor, **filters).with_only_columns(*PLAN_COLUMNS)
-    page = [dict(zip(PLAN_KEYS, row, strict=False)) for row in paginate(stmt, pagination)]  # (drops `_total`)
-    for plan, schedule in zip(page, _schedules_of([plan["id"] for plan in page]), strict=True):
-        plan["schedule"] = schedule
+    page = _page(Plan, actor, pagination, **filters)
+    for plan, entries in zip(page, SCHEDULES.of([plan["id"] for plan in page]), strict=True):
+        plan["schedule"] = [_entry_with_workout(entry) for entry in entries]
     return page
 
 
@@ -234,21 +255,20 @@ PLAN_COLUMNS = (
 PLAN_KEYS = tuple(column.key for column in PLAN_COLUMNS)
 
 
-def _schedules_of(plan_ids: list[int]) -> list[list[dict[str, Any]]]:
-    """Each plan's entries in order (week, day, id), each with its workout, in one statement."""
-    if not plan_ids:
-        return []
-    stmt = (
-        select(PlanEntry.plan_id, PlanEntry.week, PlanEntry.day, Workout.id, Workout.title, Workout.archived_at)
-        .join(Workout, Workout.id == PlanEntry.workout_id)
-        .where(PlanEntry.plan_id.in_(plan_ids))
-        .order_by(PlanEntry.plan_id, PlanEntry.week, PlanEntry.day, PlanEntry.id)
-    )
-    schedules: dict[int, list] = {plan_id: [] for plan_id in plan_ids}
-    for plan_id, week, day, workout_id, title, archived_at in db.session.execute(stmt):
-        workout = {"id": workout_id, "title": title, "archived": archived_at is not None}
-        schedules[plan_id].append({"week": week, "day": day, "workout_id": workout_id, "workout": workout})
-    return [schedules[plan_id] for plan_id in plan_ids]
+def _schedule_select(dialect: str) -> sa.Select:
+    workout = (Workout.id.label("workout_id"), Workout.title, Workout.archived_at.is_not(None).label("archived"))
+    stmt = select(PlanEntry.plan_id, PlanEntry.week, PlanEntry.day, *workout)
+    stmt = stmt.join(Workout, Workout.id == PlanEntry.workout_id)
+    return stmt.order_by(PlanEntry.plan_id, PlanEntry.week, PlanEntry.day, PlanEntry.id)
+
+
+# Each plan's entries in order (week, day, id), each with its workout, in one statement whatever the page size.
+SCHEDULES = PageChildren(_schedule_select, PlanEntry.plan_id, driver_values=True)
+
+
+def _entry_with_workout(entry: Any) -> dict[str, Any]:
+    workout = {"id": entry.workout_id, "title": entry.title, "archived": entry.archived}
+    return {"week": entry.week, "day": entry.day, "workout_id": entry.workout_id, "workout": workout}
 
 
 def get_plan(actor: User, plan_id: int) -> Plan:
