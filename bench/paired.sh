@@ -7,8 +7,9 @@
 #   ROUNDS=8 DUR=4s bash bench/paired.sh exercises_filtered tasks_overdue_mine progress_weekly
 #   CACHE_TYPE=NullCache bash bench/paired.sh exercises_filtered    # the uncached list
 #   bash bench/paired.sh ping                                 # our /healthz against the reference's bare ping
-#   CACHE_TYPE=NullCache SEEDERS=library,training bash bench/paired.sh workouts plans sessions
-#                                         # nested lists, each against the reference's raw workouts page
+#   CACHE_TYPE=NullCache SEEDERS=library,training,chat,sessions bash bench/paired.sh workouts plans sessions \
+#     sessions_heavy conversations    # nested lists, each against the reference's raw workouts page
+#   (sessions: 20 sessions x 8 sets, the raw page's shape; sessions_heavy: 20 x 138 sets, 17x its rows)
 # Needs the bench database prepared by bench/run.sh (SEEDERS=library,tasks,training) and wrk.
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
@@ -50,6 +51,7 @@ RAW_PING="http://127.0.0.1:$REF_PORT/raw/ping"
 RAW_NESTED="http://127.0.0.1:$REF_PORT/raw/workouts?limit=20"
 AUTH=(-H "Authorization: Bearer $(cat "$OUT/token")")
 TASKS_AUTH=(-H "Authorization: Bearer $(cat "$OUT/tasks_token" 2>/dev/null)")
+SESSIONS_AUTH=(-H "Authorization: Bearer $(cat "$OUT/sessions_token" 2>/dev/null)")
 url_of() {
   case "$1" in
     exercises_filtered) echo "$BASE/api/exercises?category=Strength&difficulty_level=Intermediate&page_size=20" ;;
@@ -60,16 +62,18 @@ url_of() {
     ping) echo "$BASE/healthz" ;;
     workouts) echo "$BASE/api/workouts?page_size=20" ;;
     plans) echo "$BASE/api/plans?page_size=20" ;;
-    sessions) echo "$BASE/api/sessions?page_size=20" ;;
+    sessions | sessions_heavy) echo "$BASE/api/sessions?page_size=20" ;;
     conversations) echo "$BASE/api/conversations" ;;
     *) echo "unknown scenario $1" >&2; return 1 ;;
   esac
 }
-auth_of() { [ "$1" = tasks_overdue_mine ] && echo tasks || echo main; }
+auth_of() { # whose token: the tasks seeder's user, the sessions seeder's athlete (20 x 8 sets), or the bench user
+  case "$1" in tasks_overdue_mine) echo tasks ;; sessions) echo sessions ;; *) echo main ;; esac
+}
 raw_of() { # the reference's equivalent shape: nested lists against its raw workouts page, flat ones its raw list
   case "$1" in
     ping) echo "$RAW_PING" ;;
-    workouts | plans | sessions | conversations) echo "$RAW_NESTED" ;;
+    workouts | plans | sessions | sessions_heavy | conversations) echo "$RAW_NESTED" ;;
     *) echo "$RAW" ;;
   esac
 }
@@ -79,7 +83,11 @@ echo "# paired bench $(date -u +%FT%TZ) on $(nproc) cores: $ROUNDS rounds of wrk
 timeout 20 wrk -t2 -c"$CONC" -d2s "$RAW" >/dev/null 2>&1
 for s in "${SCENARIOS[@]}"; do
   url="$(url_of "$s")" || continue
-  if [ "$(auth_of "$s")" = tasks ]; then hdr=("${TASKS_AUTH[@]}"); else hdr=("${AUTH[@]}"); fi
+  case "$(auth_of "$s")" in
+    tasks) hdr=("${TASKS_AUTH[@]}") ;;
+    sessions) hdr=("${SESSIONS_AUTH[@]}") ;;
+    *) hdr=("${AUTH[@]}") ;;
+  esac
   timeout 20 wrk -t2 -c"$CONC" -d2s "${hdr[@]}" "$url" >/dev/null 2>&1  # warm-up (fills the cache)
   ratios=()
   for round in $(seq 1 "$ROUNDS"); do

@@ -98,17 +98,22 @@ class User(TimestampMixin, db.Model):
     @property
     def profile_image(self) -> dict | None:
         """The avatar's status and URLs (the previous variants' while a new upload is processing), or None."""
-        if self.profile_image_status is None:
-            return None
-        store = storage.get_storage()
-        return {
-            "status": self.profile_image_status,
-            "url": store.url(self.profile_image_key) if self.profile_image_key else None,
-            "thumb_url": store.url(self.profile_image_thumb_key) if self.profile_image_thumb_key else None,
-        }
+        return profile_image_of(self.profile_image_status, self.profile_image_key, self.profile_image_thumb_key)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+def profile_image_of(status: str | None, key: str | None, thumb_key: str | None) -> dict | None:
+    """An avatar's status and URLs from its stored columns (`User.profile_image`, and lists read as rows)."""
+    if status is None:
+        return None
+    store = storage.get_storage()
+    return {
+        "status": status,
+        "url": store.url(key) if key else None,
+        "thumb_url": store.url(thumb_key) if thumb_key else None,
+    }
 
 
 class Profile(db.Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import services as accounts_services
-from app.accounts.models import User
+from app.accounts.models import User, profile_image_of
 from app.chat import policy, signals
 from app.chat.models import Block, Message
 from app.chat.schemas import MESSAGE
@@ -25,6 +25,7 @@ from app.core.columns import utcnow
 from app.core.direct_sql import DirectStatement
 from app.core.durability import flush_wal, wait_until_durable
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from app.core.pagination import PagedSelect
 from app.core.sockets import SocketUser
 from app.core.unit_of_work import bind_of
 from app.extensions import db, limiter
@@ -220,27 +221,53 @@ def unread_from(user: User, sender_ids: list[int]) -> dict[int, int]:
 
 
 def conversations(me: User, pagination: PaginationParameters) -> list[dict[str, Any]]:
-    """Return one page of the user's conversations (peer, last message, unread count), most recent first."""
-    peer = sa.case((Message.sender_id == me.id, Message.receiver_id), else_=Message.sender_id).label("peer_id")
-    unread = sa.func.count().filter(Message.receiver_id == me.id, Message.read_at.is_(None)).label("unread")
+    """Return one page of the user's conversations (peer, last message, unread count), most recent first.
+
+    One statement (page and total), read as plain rows shaped as `ConversationSchema` reads them.
+    """
+    page = _conversations_query(bind_of(db.session).dialect.name).page({"me": me.id}, pagination)
+    return [
+        {
+            "peer": {
+                "id": row.peer_id,
+                "username": row.username,
+                "role": row.role,
+                "profile_image": profile_image_of(row.profile_image_status, row.profile_image_key, row.thumb_key),
+            },
+            "last_message": LastMessage._make(row[: len(LastMessage._fields)]),
+            "unread_count": row.unread,
+        }
+        for row in page
+    ]
+
+
+# The last message of a conversation as `MessageSchema` reads it (by attribute: `is_read` reads `read_at`).
+LastMessage = namedtuple("LastMessage", "id sender_id receiver_id content client_msg_id created_at read_at")
+
+
+@functools.lru_cache(maxsize=4)
+def _conversations_query(dialect: str) -> PagedSelect:
+    """Each peer of `me` with the last message either way and `me`'s unread count, newest first (the dialect keys
+    the cache only)."""
+    me = sa.bindparam("me", type_=sa.Integer)
+    peer = sa.case((Message.sender_id == me, Message.receiver_id), else_=Message.sender_id).label("peer_id")
+    unread = sa.func.count().filter(Message.receiver_id == me, Message.read_at.is_(None)).label("unread")
     grouped = (
         select(peer, sa.func.max(Message.id).label("last_id"), unread)
-        .where(sa.or_(Message.sender_id == me.id, Message.receiver_id == me.id))
+        .where(sa.or_(Message.sender_id == me, Message.receiver_id == me))
         .group_by(peer)
         .subquery()
     )
-    pagination.item_count = db.session.scalar(select(sa.func.count()).select_from(grouped)) or 0
-    page_stmt = select(grouped).order_by(grouped.c.last_id.desc())
-    page = db.session.execute(page_stmt.limit(pagination.page_size).offset(pagination.first_item)).all()
-    if not page:
-        return []
-    last = select(Message).where(Message.id.in_([row.last_id for row in page]))
-    messages = {message.id: message for message in db.session.execute(last).scalars()}
-    peers = select(User).where(User.id.in_([row.peer_id for row in page]))
-    users = {user.id: user for user in db.session.execute(peers).unique().scalars()}
-    return [
-        {"peer": users[row.peer_id], "last_message": messages[row.last_id], "unread_count": row.unread} for row in page
-    ]
+    message = [Message.__table__.c[name] for name in LastMessage._fields]
+    people = (User.username, User.role, User.profile_image_status, User.profile_image_key)
+    stmt = (
+        select(*message, grouped.c.peer_id, grouped.c.unread, *people, User.profile_image_thumb_key.label("thumb_key"))
+        .select_from(grouped)
+        .join(Message, Message.id == grouped.c.last_id)
+        .join(User, User.id == grouped.c.peer_id)
+        .order_by(grouped.c.last_id.desc())
+    )
+    return PagedSelect(stmt)
 
 
 # ---- blocks
