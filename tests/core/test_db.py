@@ -12,11 +12,13 @@ import sqlalchemy as sa
 from app.core.direct_sql import DirectStatement
 from app.core.durability import GroupFlush, committed_before_flushed, flush_wal, wait_until_durable
 from app.core.engine import open_pool
+from app.core.pagination import PageChildren
 from app.core.unit_of_work import after_commit, read_without_transaction
 from app.exercises.models import Category, Exercise
 from app.extensions import db
+from app.workouts.models import WorkoutItem
 from tests.conftest import sql_statements
-from tests.factories import make_exercise
+from tests.factories import make_exercise, make_user, make_workout
 
 
 def _autocommit() -> bool:
@@ -114,6 +116,39 @@ def test_driver_values_keep_enums_as_their_strings_on_postgresql(app):
     )[0]
     assert type(row.category) is str and row.category == Category.STRENGTH
     assert row.created_at.utcoffset() == timedelta(0)
+
+
+def test_numeric_columns_are_converted_as_the_sessions_rows_are(app):
+    # A Numeric(asdecimal=False) column's processor depends on the type the driver reports: taken from the
+    # cursor on the first run (with none, SQLAlchemy's psycopg dialect refused to make one).
+    workout = make_workout(make_user(role="Trainer"))
+    workout.items[0].weight_kg, workout.items[0].distance_m = 62.5, 400
+    db.session.flush()
+    stmt = sa.select(WorkoutItem.id, WorkoutItem.weight_kg, WorkoutItem.distance_m).where(
+        WorkoutItem.workout_id == sa.bindparam("workout_id")
+    )
+    direct = DirectStatement(stmt)
+    for _ in range(2):  # the first run finds the processors, the second uses them
+        rows = direct.rows(db.session, {"workout_id": workout.id})
+        assert rows == db.session.execute(stmt, {"workout_id": workout.id}).all()
+        assert type(rows[0].weight_kg) is float and rows[0].weight_kg == 62.5
+        assert type(rows[0].distance_m) is float
+
+
+def test_page_children_follow_the_parents_order_whatever_the_page_length(app):
+    trainer = make_user(role="Trainer")
+    first, second = make_workout(trainer, exercises=[make_exercise(), make_exercise()]), make_workout(trainer)
+    children = PageChildren(
+        lambda _dialect: sa.select(WorkoutItem.workout_id, WorkoutItem.position).order_by(WorkoutItem.position),
+        WorkoutItem.workout_id,
+    )
+    assert children.of([]) == []
+    rows = children.of([second.id, first.id])
+    assert [[row.position for row in items] for items in rows] == [[1], [1, 2]]
+    assert [[row.workout_id for row in items] for items in children.of([first.id])] == [[first.id, first.id]]
+    with sql_statements() as statements:
+        children.of([first.id, second.id, 2**31 - 1])
+    assert len(statements) == 1
 
 
 @pytest.mark.live
