@@ -122,10 +122,11 @@ def register_extensions(app: Flask) -> None:
 def register_accounts(app: Flask) -> None:
     """The accounts domain tells the core who a token's user is and whether its login was revoked."""
     from app.accounts import services as accounts_services
-    from app.core.auth import register_user_loader
+    from app.core.auth import register_user_loader, register_viewer_loader
     from app.core.revocation import register_revocation_check
 
     register_user_loader(app, accounts_services.user_for_identity)
+    register_viewer_loader(app, accounts_services.viewer_for_identity)
     register_revocation_check(app, accounts_services.is_login_revoked, accounts_services.REVOKED_KEY.format(""))
 
 

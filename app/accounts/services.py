@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -26,6 +27,7 @@ from app.accounts.models import (
 )
 from app.core import mail
 from app.core.columns import escape_like, utcnow
+from app.core.direct_sql import DirectStatement
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.core.redis import redis_client
 from app.core.revocation import login_created
@@ -242,6 +244,25 @@ def is_login_revoked(payload: dict[str, Any]) -> bool:
         LoginSession.id == sid, LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow()
     )
     return db.session.execute(stmt).first() is None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads a list, when the list needs only their id and role (`core.auth.current_viewer`)."""
+
+    id: int
+    role: Role
+
+
+_VIEWER = DirectStatement(select(User.id, User.role).where(User.id == sa.bindparam("id", type_=sa.Integer)))
+
+
+def viewer_for_identity(identity: str | None) -> Viewer | None:
+    """Return the id and role of the user a token names (its `sub`), if they still exist: one direct read."""
+    if not (identity and identity.isascii() and identity.isdigit()):
+        return None
+    rows = _VIEWER.rows(db.session, {"id": int(identity)})
+    return Viewer(rows[0].id, rows[0].role) if rows else None
 
 
 def user_for_identity(identity: str | None) -> User | None:

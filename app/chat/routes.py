@@ -7,7 +7,7 @@ from flask.views import MethodView
 from app.chat import schemas
 from app.chat import services as svc
 from app.core.api import Blueprint
-from app.core.auth import auth_required, current_user
+from app.core.auth import auth_required, current_user, current_viewer
 
 blp = Blueprint("chat", __name__, url_prefix="/api", description="Direct messages between users.")
 
@@ -20,7 +20,7 @@ class Conversations(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List your conversations: one per peer, with the last message and your unread count, newest first."""
-        return svc.conversations(current_user(), pagination_parameters)
+        return svc.conversations(current_viewer(), pagination_parameters)
 
 
 @blp.route("/messages")

@@ -220,7 +220,7 @@ def unread_from(user: User, sender_ids: list[int]) -> dict[int, int]:
     return dict(db.session.execute(stmt).all())
 
 
-def conversations(me: User, pagination: PaginationParameters) -> list[dict[str, Any]]:
+def conversations(me: User | accounts_services.Viewer, pagination: PaginationParameters) -> list[dict[str, Any]]:
     """Return one page of the user's conversations (peer, last message, unread count), most recent first.
 
     One statement (page and total), read as plain rows shaped as `ConversationSchema` reads them.

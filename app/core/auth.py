@@ -35,6 +35,7 @@ MESSAGES = {
 }
 VERIFIED_TOKENS_KEPT = 4096
 USER_LOADER = "user_loader"
+VIEWER_LOADER = "viewer_loader"
 
 
 def unauthorized(reason: str) -> Unauthorized:
@@ -141,6 +142,11 @@ def register_user_loader(app: Flask, loader: Callable[[str | None], Any]) -> Non
     app.extensions[USER_LOADER] = loader
 
 
+def register_viewer_loader(app: Flask, loader: Callable[[str | None], Any]) -> None:
+    """Register how a token's identity becomes a viewer (the user's id and role only), or None (accounts')."""
+    app.extensions[VIEWER_LOADER] = loader
+
+
 def load_user(identity: str | None) -> Any:
     """The user a token's identity names, through the registered loader (None: no such user)."""
     return current_app.extensions[USER_LOADER](identity)
@@ -157,6 +163,22 @@ def current_user() -> Any:
         raise unauthorized("gone")
     g.current_user = (identity, user)
     return user
+
+
+def current_viewer() -> Any:
+    """The authenticated user's id and role only, for reads that need no more (401 if they no longer exist).
+
+    One primary-key read of two columns, without an ORM object or a session (the loaded user when this
+    request already has it): the polled lists' actor.
+    """
+    identity = current_identity()
+    cached = g.get("current_user")
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    viewer = current_app.extensions[VIEWER_LOADER](identity)
+    if viewer is None:
+        raise unauthorized("gone")
+    return viewer
 
 
 def authenticate(*, refresh: bool = False) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.core.api import Blueprint
-from app.core.auth import auth_required, current_user
+from app.core.auth import auth_required, current_user, current_viewer
 from app.workouts import schemas
 from app.workouts import services as svc
 
@@ -33,7 +33,7 @@ class Workouts(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the workouts you may see (archived ones are hidden)."""
-        return svc.list_workouts(current_user(), pagination_parameters, **args)
+        return svc.list_workouts(current_viewer(), pagination_parameters, **args)
 
 
 @blp.route("/workouts/<id:workout_id>")
@@ -90,7 +90,7 @@ class Plans(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the plans you may see (archived ones are hidden)."""
-        return svc.list_plans(current_user(), pagination_parameters, **args)
+        return svc.list_plans(current_viewer(), pagination_parameters, **args)
 
 
 @blp.route("/plans/<id:plan_id>")

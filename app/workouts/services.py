@@ -68,7 +68,12 @@ class ListShape:
     sort: str | None
 
 
-def _page(model: type[Workout] | type[Plan], actor: User, pagination: PaginationParameters, **filters: Any) -> list:
+def _page(
+    model: type[Workout] | type[Plan],
+    actor: User | accounts_services.Viewer,
+    pagination: PaginationParameters,
+    **filters: Any,
+) -> list:
     """One page of the live workouts or plans the actor may see, filtered and sorted, as dicts of their columns."""
     words = filters["q"].lower().split() if filters.get("q") else []
     shape = ListShape(
@@ -116,7 +121,9 @@ def _get_editable(model: type[Workout] | type[Plan], load: tuple, actor: User, o
     return found
 
 
-def list_workouts(actor: User, pagination: PaginationParameters, **filters: Any) -> list[dict[str, Any]]:
+def list_workouts(
+    actor: User | accounts_services.Viewer, pagination: PaginationParameters, **filters: Any
+) -> list[dict[str, Any]]:
     """One page of the live workouts the actor may see (filters trainer_id, q, visibility, sort), with items.
 
     Plain values shaped as `WorkoutSchema` reads them, not ORM objects (a page is ~20 workouts, 160 items
@@ -228,7 +235,9 @@ def copy_workout(actor: User, workout_id: int) -> Workout:
 PLAN_LOAD = (selectinload(Plan.schedule).selectinload(PlanEntry.workout),)
 
 
-def list_plans(actor: User, pagination: PaginationParameters, **filters: Any) -> list[dict[str, Any]]:
+def list_plans(
+    actor: User | accounts_services.Viewer, pagination: PaginationParameters, **filters: Any
+) -> list[dict[str, Any]]:
     """One page of the live plans the actor may see (filters trainer_id, q, visibility, sort), with schedules.
 
     Plain values shaped as `PlanSchema` reads them, as `list_workouts`: the page and its total in one

@@ -407,3 +407,17 @@ def test_a_token_without_a_login_id_is_revoked(app):
     from app.accounts import services as accounts_services
 
     assert accounts_services.is_login_revoked({"sub": "1"}) is True
+
+
+@pytest.mark.parametrize("path", ["/api/workouts", "/api/plans", "/api/conversations"])
+def test_a_token_whose_user_was_deleted_is_a_401_gone_on_lists_that_read_only_the_viewer(client, make_user, path):
+    # The polled lists load only the viewer's id and role (`current_viewer`), not the user: they too say
+    # "gone" when the row is no longer there, rather than answering for nobody.
+    user = make_user()
+    headers = bearer(tokens(client, user.email, PASSWORD)["access_token"])
+    assert client.get(path, headers=headers).status_code == 200
+    db.session.execute(db.text("DELETE FROM users WHERE id = :id"), {"id": user.id})
+    db.session.commit()
+    response = client.get(path, headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["message"] == "The token's user no longer exists."
