@@ -248,21 +248,26 @@ def is_login_revoked(payload: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who reads a list, when the list needs only their id and role (`core.auth.current_viewer`)."""
+    """Who reads a list, when the list needs only their id, role and time zone (`core.auth.current_viewer`)."""
 
     id: int
     role: Role
+    timezone: str
 
 
-_VIEWER = DirectStatement(select(User.id, User.role).where(User.id == sa.bindparam("id", type_=sa.Integer)))
+_VIEWER = DirectStatement(
+    select(User.id, User.role, sa.func.coalesce(Profile.timezone, "UTC").label("timezone"))
+    .outerjoin(Profile, Profile.user_id == User.id)
+    .where(User.id == sa.bindparam("id", type_=sa.Integer))
+)
 
 
 def viewer_for_identity(identity: str | None) -> Viewer | None:
-    """Return the id and role of the user a token names (its `sub`), if they still exist: one direct read."""
+    """Return the id, role and time zone of the user a token names (its `sub`), if they exist: one direct read."""
     if not (identity and identity.isascii() and identity.isdigit()):
         return None
     rows = _VIEWER.rows(db.session, {"id": int(identity)})
-    return Viewer(rows[0].id, rows[0].role) if rows else None
+    return Viewer(*rows[0]) if rows else None
 
 
 def user_for_identity(identity: str | None) -> User | None:

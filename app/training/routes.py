@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from app.accounts.models import User
 from app.core.api import Blueprint, parse_id
-from app.core.auth import auth_required, current_identity, current_user
+from app.core.auth import auth_required, current_identity, current_user, current_viewer
 from app.core.errors import NotFound
 from app.core.pagination import paginate
 from app.core.replica import read_from_replica
@@ -49,7 +49,7 @@ class Sessions(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List an athlete's sessions, newest first."""
-        return svc.list_sessions(current_user(), pagination_parameters, **args)
+        return svc.list_sessions(current_viewer(), pagination_parameters, **args)
 
 
 @blp.route("/sessions/<id:session_id>")

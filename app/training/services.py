@@ -40,7 +40,7 @@ SESSION_LOAD = (selectinload(TrainingSession.sets).selectinload(SessionSet.exerc
 # ---- whose logs
 
 
-def athlete_id_for(actor: User, user_id: int | str | None) -> int:
+def athlete_id_for(actor: User | accounts_services.Viewer, user_id: int | str | None) -> int:
     """Resolve whose logs are asked for (`me`/None: the actor); 404 for no such user, 403 when not allowed."""
     if user_id in (None, "me") or user_id == actor.id:
         return actor.id
@@ -87,7 +87,7 @@ def _own_session(actor: User, session_id: int) -> TrainingSession:
 
 
 def list_sessions(
-    actor: User,
+    actor: User | accounts_services.Viewer,
     pagination: PaginationParameters,
     user_id: int | None = None,
     from_: date | datetime | None = None,
