@@ -25,7 +25,7 @@ from app.core.columns import utcnow
 from app.core.direct_sql import DirectStatement
 from app.core.durability import flush_wal, wait_until_durable
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
-from app.core.pagination import PagedSelect
+from app.core.pagination import PageChildren, PagedSelect
 from app.core.sockets import SocketUser
 from app.core.unit_of_work import bind_of
 from app.extensions import db, limiter
@@ -223,32 +223,30 @@ def unread_from(user: User, sender_ids: list[int]) -> dict[int, int]:
 def conversations(me: User | accounts_services.Viewer, pagination: PaginationParameters) -> list[dict[str, Any]]:
     """Return one page of the user's conversations (peer, last message, unread count), most recent first.
 
-    One statement (page and total), read as plain rows shaped as `ConversationSchema` reads them.
+    Two statements whatever the page size: the page of peers with their total, then each one's last message
+    and the peer's public columns, read as plain rows shaped as `ConversationSchema` reads them.
     """
     page = _conversations_query(bind_of(db.session).dialect.name).page({"me": me.id}, pagination)
+    details = LAST_MESSAGES.of([row.last_id for row in page], {"me": me.id})
     return [
         {
             "peer": {
                 "id": row.peer_id,
-                "username": row.username,
-                "role": row.role,
-                "profile_image": profile_image_of(row.profile_image_status, row.profile_image_key, row.thumb_key),
+                "username": last.username,
+                "role": last.role,
+                "profile_image": profile_image_of(last.profile_image_status, last.profile_image_key, last.thumb_key),
             },
-            "last_message": LastMessage._make(row[: len(LastMessage._fields)]),
+            "last_message": LastMessage._make(last[: len(LastMessage._fields)]),
             "unread_count": row.unread,
         }
-        for row in page
+        for row, (last,) in zip(page, details, strict=True)
     ]
-
-
-# The last message of a conversation as `MessageSchema` reads it (by attribute: `is_read` reads `read_at`).
-LastMessage = namedtuple("LastMessage", "id sender_id receiver_id content client_msg_id created_at read_at")
 
 
 @functools.lru_cache(maxsize=4)
 def _conversations_query(dialect: str) -> PagedSelect:
-    """Each peer of `me` with the last message either way and `me`'s unread count, newest first (the dialect keys
-    the cache only)."""
+    """Each peer of `me` with the last message's id either way and `me`'s unread count, newest first (the
+    dialect keys the cache only)."""
     me = sa.bindparam("me", type_=sa.Integer)
     peer = sa.case((Message.sender_id == me, Message.receiver_id), else_=Message.sender_id).label("peer_id")
     unread = sa.func.count().filter(Message.receiver_id == me, Message.read_at.is_(None)).label("unread")
@@ -256,18 +254,26 @@ def _conversations_query(dialect: str) -> PagedSelect:
         select(peer, sa.func.max(Message.id).label("last_id"), unread)
         .where(sa.or_(Message.sender_id == me, Message.receiver_id == me))
         .group_by(peer)
-        .subquery()
+        .cte("conversations")  # read twice (the page and its total): PostgreSQL groups the messages once
+    )
+    return PagedSelect(select(grouped).order_by(grouped.c.last_id.desc()))
+
+
+# The last message of a conversation as `MessageSchema` reads it (by attribute: `is_read` reads `read_at`).
+LastMessage = namedtuple("LastMessage", "id sender_id receiver_id content client_msg_id created_at read_at")
+
+
+def _last_messages_select(dialect: str) -> sa.Select:
+    """Messages by id with the public columns of their peer, the side that is not `me`."""
+    peer_id = sa.case(
+        (Message.sender_id == sa.bindparam("me", type_=sa.Integer), Message.receiver_id), else_=Message.sender_id
     )
     message = [Message.__table__.c[name] for name in LastMessage._fields]
     people = (User.username, User.role, User.profile_image_status, User.profile_image_key)
-    stmt = (
-        select(*message, grouped.c.peer_id, grouped.c.unread, *people, User.profile_image_thumb_key.label("thumb_key"))
-        .select_from(grouped)
-        .join(Message, Message.id == grouped.c.last_id)
-        .join(User, User.id == grouped.c.peer_id)
-        .order_by(grouped.c.last_id.desc())
-    )
-    return PagedSelect(stmt)
+    return select(*message, *people, User.profile_image_thumb_key.label("thumb_key")).join(User, User.id == peer_id)
+
+
+LAST_MESSAGES = PageChildren(_last_messages_select, Message.id)
 
 
 # ---- blocks

@@ -89,15 +89,16 @@ class PageChildren:
         self.driver_values = driver_values
         self._statements: dict[tuple[str, int], DirectStatement] = {}
 
-    def of(self, parent_ids: list[int]) -> list[list[Any]]:
-        """Each parent's child rows in the select's order, following `parent_ids`."""
+    def of(self, parent_ids: list[int], params: dict[str, Any] | None = None) -> list[list[Any]]:
+        """Each parent's child rows in the select's order, following `parent_ids` (`params`: the select's own
+        bound values, if it has any)."""
         if not parent_ids:
             return []
         names = [f"parent_{i}" for i in range(len(parent_ids))]
         statement = self._statement(bind_of(db.session).dialect.name, names)
         children: dict[int, list] = {parent_id: [] for parent_id in parent_ids}
         parent_key = self.parent.key
-        for row in statement.rows(db.session, dict(zip(names, parent_ids, strict=True))):
+        for row in statement.rows(db.session, {**(params or {}), **dict(zip(names, parent_ids, strict=True))}):
             children[getattr(row, parent_key)].append(row)
         return [children[parent_id] for parent_id in parent_ids]
 
