@@ -83,6 +83,9 @@ class Config:
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    # Flask-Migrate (`flask db`, `flask_migrate.upgrade()`): off for processes that never migrate (the Procfile's
+    # web, worker and beat), which then do not import Alembic and Mako (~10 MB each).
+    MIGRATIONS = env_bool("MIGRATIONS", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "10 per minute")

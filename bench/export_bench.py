@@ -4,7 +4,8 @@
 
 The database is emptied and migrated, then seeded (10 sets per session, messages with a coached client).
 The export job (`privacy.build_export`, the Celery task's own function) then runs in a fresh process that
-has loaded the app and every job module, as a worker does at start (`import_default_modules`): first for a
+has loaded the app (MIGRATIONS off, as the Procfile's worker) and every job module, as a worker does at start
+(`import_default_modules`): first for a
 tiny person (10 sets: the job's imports, broker and database connections), then for the big one. It prints
 the RSS with the app loaded, after the tiny export, the peak, the big export's growth over the tiny one's, its
 wall time and the ZIP's size. Storage is a local folder in a temporary directory.
@@ -48,8 +49,10 @@ from config import database_url
 BATCH = 5000
 
 
-def _app(url: str, media: str):
-    return create_app("production", SQLALCHEMY_DATABASE_URI=url, STORAGE_LOCAL_PATH=media, FORCE_HTTPS=False)
+def _app(url: str, media: str, **overrides):
+    return create_app(
+        "production", SQLALCHEMY_DATABASE_URI=url, STORAGE_LOCAL_PATH=media, FORCE_HTTPS=False, **overrides
+    )
 
 
 def seed(url: str, sets: int, messages: int) -> tuple[str, str]:
@@ -140,7 +143,7 @@ def run_job(url: str, export_id: str, warm_id: str) -> dict:
     """In this (fresh) process: load the app, run a tiny export (imports, connections), then the big one."""
     from app.privacy import tasks
 
-    app = _app(url, tempfile.mkdtemp())
+    app = _app(url, tempfile.mkdtemp(), MIGRATIONS=False)  # as the Procfile's worker runs
     app.extensions["celery"].loader.import_default_modules()  # the job modules, as `celery worker` loads them
     rss_loaded = _rss_now_mb()
     assert tasks.build_export(warm_id) is True
