@@ -84,7 +84,7 @@ class Config:
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     # Flask-Migrate (`flask db`, `flask_migrate.upgrade()`): off for processes that never migrate (the Procfile's
-    # web, worker and beat), which then do not import Alembic and Mako (~10 MB each).
+    # web, worker and beat), which then do not import Alembic and Mako (~8 MB each).
     MIGRATIONS = env_bool("MIGRATIONS", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

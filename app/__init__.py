@@ -121,7 +121,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_migrations(app: Flask) -> None:
     """Flask-Migrate on `migrations/` (the `flask db` commands, `app.extensions["migrate"]`) unless MIGRATIONS is
-    off: it imports Alembic and Mako, ~10 MB that web, worker and beat processes, which never migrate, do without."""
+    off: it imports Alembic and Mako, ~8 MB that web, worker and beat processes, which never migrate, do without."""
     if not app.config["MIGRATIONS"]:
         return
     from flask_migrate import Migrate
