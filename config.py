@@ -83,6 +83,9 @@ class Config:
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)
 
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    # Flask-Migrate (`flask db`, `flask_migrate.upgrade()`): off for processes that never migrate (the Procfile's
+    # web, worker and beat), which then do not import Alembic and Mako (~8 MB each).
+    MIGRATIONS = env_bool("MIGRATIONS", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "10 per minute")
@@ -232,6 +235,11 @@ class Config:
     POLICY_VERSION = os.environ.get("POLICY_VERSION", "2026-01")
     EXPORT_LINK_HOURS = env_int("EXPORT_LINK_HOURS", 24)
     ANALYTICS_RATE = os.environ.get("ANALYTICS_RATE", "30 per minute")  # event batches per person
+    # The job materialising server-side events (messages sent, sign-ups): seconds between runs, rows read per source
+    # and run, and how old a row must be before it is read (a row still being committed is never skipped).
+    ANALYTICS_INTERVAL = env_int("ANALYTICS_INTERVAL", 60)
+    ANALYTICS_BATCH_SIZE = env_int("ANALYTICS_BATCH_SIZE", 20000)
+    ANALYTICS_SETTLE_SECONDS = env_int("ANALYTICS_SETTLE_SECONDS", 60)
 
     CELERY: dict = {
         "broker_url": os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL"),

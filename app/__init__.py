@@ -30,6 +30,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_metrics(app)
     register_transport_security(app)
     register_extensions(app)
+    register_migrations(app)
     register_read_replica(app)
     register_blueprints(app)
     register_socket_handlers(app)
@@ -76,7 +77,7 @@ def register_extensions(app: Flask) -> None:
     from app.core.cors import init_cors, parse_origins, socket_origin_check
     from app.core.engine import configure_connections
     from app.core.json import PacketJSON
-    from app.extensions import api, cache, db, jwt, limiter, migrate, socketio
+    from app.extensions import api, cache, db, jwt, limiter, socketio
 
     if app.config["TRUSTED_PROXY_HOPS"]:
         hops = app.config["TRUSTED_PROXY_HOPS"]
@@ -85,7 +86,6 @@ def register_extensions(app: Flask) -> None:
 
     configure_connections()
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     jwt.init_app(app)
     register_jwt_loaders(app)
     register_accounts(app)
@@ -117,6 +117,18 @@ def register_extensions(app: Flask) -> None:
         json=PacketJSON,
         serializer=sockets.AnsweredPacket,
     )
+
+
+def register_migrations(app: Flask) -> None:
+    """Flask-Migrate on `migrations/` (the `flask db` commands, `app.extensions["migrate"]`) unless MIGRATIONS is
+    off: it imports Alembic and Mako, ~8 MB that web, worker and beat processes, which never migrate, do without."""
+    if not app.config["MIGRATIONS"]:
+        return
+    from flask_migrate import Migrate
+
+    from app.extensions import db
+
+    Migrate(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
 
 
 def register_accounts(app: Flask) -> None:

@@ -8,7 +8,6 @@ from flask_caching import Cache
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -33,7 +32,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": UnitOfWorkSession})
-migrate = Migrate()
 jwt = JWTManager()
 cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -13,7 +13,6 @@ import hashlib
 import io
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -27,8 +26,17 @@ from app.extensions import db
 
 FORMATS = ("JPEG", "PNG", "WEBP")
 SIZES = (512, 128)
-UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, UnidentifiedImageError, Image.DecompressionBombError)
 UPLOAD_PART = "upload-"
+
+# Pillow is imported where images are read (an upload's check, the worker's variants), not when the app loads:
+# most processes never touch an image and it costs each ~2 MB of memory (bench/RESULTS.md, "Data export").
+
+
+def unreadable() -> tuple[type[Exception], ...]:
+    """The errors that mean an image cannot be read (Pillow's own among them)."""
+    from PIL import Image, UnidentifiedImageError
+
+    return (OSError, ValueError, SyntaxError, EOFError, UnidentifiedImageError, Image.DecompressionBombError)
 
 
 def prefix(user_id: int) -> str:
@@ -77,18 +85,20 @@ def _read_limited(file: FileStorage) -> bytes:
 
 def check_image(data: bytes) -> None:
     """Refuse what is not a JPEG, PNG or WebP by content (415) or declares too many pixels (422), undecoded."""
+    from PIL import Image
+
     try:
         image = Image.open(io.BytesIO(data), formats=FORMATS)  # reads the header only
     except Image.DecompressionBombError:
         raise _too_many_pixels() from None
-    except UNREADABLE:
+    except unreadable():
         raise UnsupportedMediaType("The file is not a JPEG, PNG or WebP image.") from None
     with image:
         if image.width * image.height > current_app.config["AVATAR_MAX_PIXELS"]:
             raise _too_many_pixels()
         try:
             image.verify()  # the container's structure and checksums, still without decoding pixels
-        except UNREADABLE:
+        except unreadable():
             raise UnsupportedMediaType("The image is damaged or unreadable.") from None
 
 
@@ -99,6 +109,8 @@ def _too_many_pixels() -> Invalid:
 
 def render_variants(data: bytes) -> dict[int, bytes]:
     """Decode the first frame, apply its EXIF orientation and encode square WebP variants with only its ICC profile."""
+    from PIL import Image, ImageOps
+
     with Image.open(io.BytesIO(data), formats=FORMATS) as source:
         if source.width * source.height > current_app.config["AVATAR_MAX_PIXELS"]:
             raise ValueError("too many pixels")
@@ -138,7 +150,7 @@ def make_variants(user_id: int, upload_key: str) -> str:
         return "stale"
     try:
         variants = render_variants(read_all(store.open(upload_key)))
-    except (StorageError, *UNREADABLE):
+    except (StorageError, *unreadable()):
         _give_up(user, upload_key)
         return "unreadable"
     keys = {size: variant_key(user_id, size, data) for size, data in variants.items()}

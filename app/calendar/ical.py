@@ -1,20 +1,28 @@
-"""Events as RFC 5545 iCalendar (the `icalendar` library): the subscription feed and CalDAV objects."""
+"""Events as RFC 5545 iCalendar (the `icalendar` library): the subscription feed and CalDAV objects.
+
+`icalendar` is imported where a document is built, not when the app loads (~2.6 MB a process that serves no
+feed would carry; bench/RESULTS.md, "Data export").
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-
-import icalendar
+from typing import TYPE_CHECKING
 
 from app.calendar.models import Event
 from app.core.time import zone
+
+if TYPE_CHECKING:
+    import icalendar
 
 PRODID = "-//Spotter//Spotter Calendar//EN"
 
 
 def vevent(event: Event) -> icalendar.Event:
     """One VEVENT: local times with TZID, RRULE, a VALARM per reminder, stable UID and SEQUENCE."""
+    import icalendar
+
     tz = zone(event.timezone)
     component = icalendar.Event()
     component.add("uid", event.uid)
@@ -42,6 +50,8 @@ def vevent(event: Event) -> icalendar.Event:
 
 def calendar(events: Iterable[Event], name: str = "Spotter") -> icalendar.Calendar:
     """A VCALENDAR of events with the VTIMEZONEs their TZIDs need."""
+    import icalendar
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")

@@ -1,13 +1,14 @@
-"""A CalDAV calendar (the `caldav` library): verify a connection, put and delete Spotter events by UID."""
+"""A CalDAV calendar (the `caldav` library): verify a connection, put and delete Spotter events by UID.
+
+`caldav` (with lxml and vobject) is imported where a CalDAV server is talked to, not when the worker loads its
+jobs: a process that never syncs a CalDAV calendar saves ~5 MB (bench/RESULTS.md, "Data export").
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import caldav
 import requests
-from caldav.elements import dav
-from caldav.lib import error as dav_error
 
 from app.calendar import ical
 from app.calendar.models import Event
@@ -23,6 +24,8 @@ class CalDAVError(Exception):
 
 
 def _describe(error: Exception) -> CalDAVError:
+    from caldav.lib import error as dav_error
+
     if isinstance(error, dav_error.AuthorizationError):
         return CalDAVError("The CalDAV server refused the username or password.", field="password")
     if isinstance(error, dav_error.NotFoundError):
@@ -38,6 +41,8 @@ class CalDAVCalendar:
     """One calendar collection on a CalDAV server."""
 
     def __init__(self, url: str, credentials: dict[str, Any], timeout: int):
+        import caldav
+
         self.url = url if url.endswith("/") else url + "/"
         client = caldav.DAVClient(
             self.url, username=credentials["username"], password=credentials["password"], timeout=timeout
@@ -55,12 +60,16 @@ class CalDAVCalendar:
 
     def verify(self) -> None:
         """Check that the URL is a calendar collection these credentials may use."""
+        from caldav.elements import dav
+
         props = self._call(self.calendar.get_properties, [dav.ResourceType()])
         if "calendar" not in str(props.get(dav.ResourceType.tag, "")):
             raise CalDAVError("That URL is not a calendar collection.")
 
     def put(self, event: Event) -> None:
         """Create or replace the event's object (`<uid>.ics`) with its current version."""
+        from caldav.lib import error as dav_error
+
         # A plain PUT of `<uid>.ics` through the library's client: its `save()` bumps SEQUENCE on its own
         # (caldav 1.6 ignores increase_seqno=False), and SEQUENCE is ours, bumped on every change.
         url = self.calendar.url.join(f"{event.uid}.ics")
@@ -71,6 +80,9 @@ class CalDAVCalendar:
 
     def delete(self, uid: str) -> None:
         """Delete the event's object; one already gone is fine."""
+        import caldav
+        from caldav.lib import error as dav_error
+
         obj = caldav.Event(self.calendar.client, url=self.calendar.url.join(f"{uid}.ics"), parent=self.calendar)
         try:
             self._call(obj.delete)

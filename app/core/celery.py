@@ -106,6 +106,10 @@ def beat_schedule(app: Flask) -> dict:
             "schedule": timedelta(seconds=app.config["ANNOUNCEMENT_INTERVAL"]),
         },
         "privacy-expire-exports": {"task": "privacy.expire_exports", "schedule": timedelta(hours=1)},
+        "privacy-server-analytics": {
+            "task": "privacy.materialise_analytics",
+            "schedule": timedelta(seconds=app.config["ANALYTICS_INTERVAL"]),
+        },
         **_backup_schedule(app),
     }
 

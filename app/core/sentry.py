@@ -11,10 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import sentry_sdk
 from flask import Flask
-from sentry_sdk.integrations.celery import CeleryIntegration
-from sentry_sdk.integrations.flask import FlaskIntegration
 
 FILTERED = "[Filtered]"
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -61,6 +58,12 @@ def init_sentry(app: Flask) -> bool:
     dsn = app.config.get("SENTRY_DSN")
     if not dsn:
         return False
+    # The SDK is imported only when a DSN is set: with its integrations (and the gevent and anyio it pulls in)
+    # it costs every process ~12 MB of memory (bench/RESULTS.md, "Data export").
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.flask import FlaskIntegration
+
     sentry_sdk.init(
         dsn=dsn,
         environment=app.config.get("ENV_NAME"),

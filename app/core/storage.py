@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
-import boto3
-from botocore.client import Config as BotoConfig
 from botocore.exceptions import ClientError
 from flask import Blueprint, abort, current_app, send_file
 
@@ -158,6 +156,11 @@ class S3Storage:
         self.bucket = bucket
         self.public_url = public_url.rstrip("/") + "/" if public_url else None
         self.url_expires = url_expires
+        # boto3 is imported only when an S3 backend is built: it costs a process ~9 MB of memory that a local
+        # backend does not need (bench/RESULTS.md, "Data export"); botocore's exceptions above are light.
+        import boto3
+        from botocore.client import Config as BotoConfig
+
         self.client = boto3.client(
             "s3",
             endpoint_url=endpoint_url or None,

@@ -1,5 +1,14 @@
 """Product analytics that ask first: events only of people whose `analytics` consent is granted, and the
-Owner's report (daily and weekly active users, retention by signup week) computed in SQL."""
+Owner's report (daily and weekly active users, retention by signup week) computed in SQL.
+
+Server-side events come two ways. A logged session is recorded in its own transaction (training's
+`session_logged` signal). Messages sent and sign-ups are materialised by a beat job (`materialise_server_events`)
+that reads the `messages` and `consents` tables past a watermark: chat's send path stays one statement with no
+consent lookup, and neither chat nor accounts knows analytics exists. Exactly once: each event names its
+subject (`subject_id`: the message, the person), unique per event name, and the watermark row is locked while a
+run reads. A row is read once it is `ANALYTICS_SETTLE_SECONDS` old, and a run never reads past a younger one, so
+a row whose transaction commits late is not skipped.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +16,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
-from app.core.columns import utcnow
+from app.core.columns import UTCDateTime, utcnow
 from app.extensions import db
 from app.privacy import services
-from app.privacy.models import AnalyticsEvent, ConsentType, Erasure
+from app.privacy.models import AnalyticsEvent, AnalyticsWatermark, Consent, ConsentType, Erasure
 
 WEEK_SECONDS = 7 * 24 * 3600
 
@@ -37,14 +49,22 @@ def record_client_events(user: User, events: list[dict[str, Any]]) -> int:
     return len(events)
 
 
-def record_server_event(user_id: int, name: str, properties: dict[str, Any] | None = None) -> bool:
+def record_server_event(
+    user_id: int, name: str, properties: dict[str, Any] | None = None, subject_id: int | None = None
+) -> bool:
     """Record one of the product's own events for a person, only if they consent; tell whether it was."""
     if not services.has_consent(user_id, ConsentType.ANALYTICS):
         return False
     now = utcnow()
     db.session.add(
         AnalyticsEvent(
-            user_id=user_id, name=name, source="server", occurred_at=now, received_at=now, properties=properties or {}
+            user_id=user_id,
+            name=name,
+            source="server",
+            occurred_at=now,
+            received_at=now,
+            properties=properties or {},
+            subject_id=subject_id,
         )
     )
     return True
@@ -52,7 +72,120 @@ def record_server_event(user_id: int, name: str, properties: dict[str, Any] | No
 
 def on_session_logged(sender: Any, session: Any) -> None:
     """A logged training session is a `session_logged` event (for people who consent)."""
-    record_server_event(session.user_id, "session_logged", {"session_id": session.id})
+    record_server_event(session.user_id, "session_logged", {"session_id": session.id}, subject_id=session.id)
+
+
+# ---- server-side events materialised from other tables (the beat job)
+
+
+def materialise_server_events(now: datetime | None = None) -> dict[str, int]:
+    """Record `message_sent` and `signed_up` events of people who consent, past each watermark; return how many."""
+    now = now or utcnow()
+    return {"message_sent": _messages_sent(now), "signed_up": _signups(now)}
+
+
+def _messages_sent(now: datetime) -> int:
+    """A message is a `message_sent` event of its sender if they consented when they sent it, and still do."""
+    messages = db.metadata.tables["messages"]
+    ids = _claim(messages, messages.c.created_at, now)
+    if ids is None:
+        return 0
+    sender, sent_at = messages.c.sender_id, messages.c.created_at
+    rows = select(sender, sa.literal("message_sent"), sent_at, messages.c.id).where(
+        messages.c.id > ids[0],
+        messages.c.id <= ids[1],
+        _consents(sender, as_of=sent_at),
+        _consents(sender),
+        _not_erased(sender),
+    )
+    return _insert_events(rows, now)
+
+
+def _signups(now: datetime) -> int:
+    """A grant of the analytics consent makes the person's sign-up (at their account's creation) a `signed_up`
+    event, once: the consent cannot be given before the account exists, so the event is recorded when it is."""
+    consents = db.metadata.tables["consents"]
+    users = db.metadata.tables["users"]
+    ids = _claim(consents, consents.c.recorded_at, now)
+    if ids is None:
+        return 0
+    person = consents.c.user_id
+    rows = (
+        select(person, sa.literal("signed_up"), users.c.created_at, person)
+        .join(users, users.c.id == person)
+        .where(
+            consents.c.id > ids[0],
+            consents.c.id <= ids[1],
+            consents.c.type == ConsentType.ANALYTICS,
+            consents.c.granted.is_(True),
+            _consents(person),
+            _not_erased(person),
+        )
+        .group_by(person, users.c.created_at)  # one row per person, however many grants the batch holds
+    )
+    return _insert_events(rows, now)
+
+
+def _claim(table: sa.Table, written_at: sa.Column, now: datetime) -> tuple[int, int] | None:
+    """Lock the table's watermark and move it over the next settled rows: (after, up to) the ids to read now.
+
+    None when another run holds the watermark or nothing settled is new. Rows are read in id order up to the
+    first one younger than the settle time, so a row committed late (a lower id seen after a higher one) waits.
+    """
+    db.session.execute(_insert_ignoring(AnalyticsWatermark).values(source=table.name, last_id=0, updated_at=now))
+    stmt = select(AnalyticsWatermark).where(AnalyticsWatermark.source == table.name)
+    mark = db.session.execute(stmt.with_for_update(skip_locked=True)).scalar_one_or_none()
+    if mark is None:
+        return None
+    settled = now - timedelta(seconds=current_app.config["ANALYTICS_SETTLE_SECONDS"])
+    unsettled = select(sa.func.min(table.c.id)).where(table.c.id > mark.last_id, written_at > settled).scalar_subquery()
+    batch = (
+        select(table.c.id)
+        .where(
+            table.c.id > mark.last_id,
+            sa.or_(unsettled.is_(None), table.c.id < unsettled),
+        )
+        .order_by(table.c.id)
+        .limit(current_app.config["ANALYTICS_BATCH_SIZE"])
+        .subquery()
+    )
+    upper = db.session.scalar(select(sa.func.max(batch.c.id)))
+    if upper is None:
+        return None
+    after, mark.last_id, mark.updated_at = mark.last_id, upper, now
+    return after, upper
+
+
+def _consents(person: Any, as_of: Any = None) -> sa.ColumnElement[bool]:
+    """The person's latest answer to the analytics consent (as of a time, or now) is a grant."""
+    answer = aliased(Consent)  # its own name: the outer query may read `consents` too
+    latest = (
+        select(answer.granted)
+        .where(answer.user_id == person, answer.type == ConsentType.ANALYTICS)
+        .order_by(answer.id.desc())
+        .limit(1)
+    )
+    if as_of is not None:
+        latest = latest.where(answer.recorded_at <= as_of)
+    return latest.scalar_subquery().is_(True)
+
+
+def _not_erased(person: Any) -> sa.ColumnElement[bool]:
+    return ~sa.exists().where(Erasure.user_id == person)
+
+
+def _insert_events(rows: sa.Select, now: datetime) -> int:
+    """Insert server events from rows of (user_id, name, occurred_at, subject_id); one already there is kept."""
+    columns = ["user_id", "name", "occurred_at", "subject_id", "source", "received_at", "properties"]
+    extra = (sa.literal("server"), sa.literal(now, UTCDateTime()), sa.literal({}, sa.JSON()))
+    stmt = _insert_ignoring(AnalyticsEvent, ["name", "subject_id"]).from_select(columns, rows.add_columns(*extra))
+    return len(db.session.execute(stmt.returning(AnalyticsEvent.id)).all())
+
+
+def _insert_ignoring(model: type, conflict: list[str] | None = None) -> Any:
+    """An INSERT that does nothing for a row its unique key already holds (PostgreSQL and SQLite alike)."""
+    dialect = postgresql if _postgres() else sqlite
+    return dialect.insert(model).on_conflict_do_nothing(index_elements=conflict)
 
 
 def _postgres() -> bool:

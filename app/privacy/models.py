@@ -98,8 +98,22 @@ class AnalyticsEvent(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     properties: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # What a server-side event is about (the message sent, the session logged, the person signed up): at most one
+    # event per name and subject, so a job materialising events may run twice. Client events have none.
+    subject_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     __table_args__ = (
         sa.Index("ix_analytics_events_occurred_at_user_id", "occurred_at", "user_id"),
         sa.Index("ix_analytics_events_user_id_occurred_at", "user_id", "occurred_at"),
+        sa.Index("uq_analytics_events_name_subject_id", "name", "subject_id", unique=True),
     )
+
+
+class AnalyticsWatermark(db.Model):
+    """How far the analytics job has read a source table (`messages`, `consents`): its last id, never twice."""
+
+    __tablename__ = "analytics_watermarks"
+
+    source: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    last_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

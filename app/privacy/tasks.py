@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from app.extensions import db
-from app.privacy import services
+from app.privacy import analytics, services
 
 
 @shared_task(name="privacy.erase_user", acks_late=True, reject_on_worker_lost=True)
@@ -33,3 +33,9 @@ def build_export(export_id: str) -> bool:
 def expire_exports() -> int:
     """Delete the files of expired exports (beat; bounded per run)."""
     return services.expire_exports()
+
+
+@shared_task(name="privacy.materialise_analytics")
+def materialise_analytics() -> dict[str, int]:
+    """Record the server-side events of messages sent and sign-ups of people who consent (beat; bounded per run)."""
+    return analytics.materialise_server_events()

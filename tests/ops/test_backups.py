@@ -22,6 +22,7 @@ from app.core.columns import utcnow
 from app.extensions import db
 from app.ops import backups, tasks
 from app.ops.services import record_heartbeat
+from app.privacy import analytics
 from tests import factories
 
 START = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
@@ -97,13 +98,15 @@ def fill_every_domain(client, login, providers) -> None:
 
 
 def fill_privacy(client, login, athlete) -> None:
-    """Consents, an analytics event they allow, a pending export and an erasure's tombstone."""
+    """Consents, an analytics event they allow (and the server-side ones with the job's watermarks), a pending
+    export and an erasure's tombstone."""
     headers = login(athlete)
     for kind in ("analytics", "health_data"):
         consent = client.post("/api/users/me/consents", headers=headers, json={"type": kind, "granted": True})
         assert consent.status_code in (200, 201), consent.get_json()
     event = {"name": "screen_view", "time": utcnow().isoformat(), "properties": {"screen": "plans"}}
     assert client.post("/api/analytics/events", headers=headers, json={"events": [event]}).status_code == 202
+    assert analytics.materialise_server_events(utcnow() + timedelta(minutes=5))["signed_up"] == 1
     assert client.post("/api/users/me/export", headers=headers).status_code == 202
     leaving = factories.make_user()
     erased = client.delete("/api/users/me", headers=login(leaving), json={"password": factories.PASSWORD})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
@@ -30,6 +32,9 @@ def test_sqlite_erasure_ledger_and_report(tmp_path):
 
         privacy_services.record_consent(world.friend, ConsentType.ANALYTICS, True)
         analytics.record_server_event(world.friend.id, "app.open")
+        later = datetime.now(UTC) + timedelta(minutes=5)
+        assert analytics.materialise_server_events(later) == {"message_sent": 0, "signed_up": 1}
+        assert analytics.materialise_server_events(later) == {"message_sent": 0, "signed_up": 0}
         db.session.commit()
         report = analytics.report(days=2, weeks=2)
         assert report["daily_active_users"][-1]["users"] == 1
@@ -40,6 +45,6 @@ def test_sqlite_erasure_ledger_and_report(tmp_path):
         db.session.commit()
         assert scan(world) == []
         assert store.list("") == []
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(AnalyticsEvent)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AnalyticsEvent)) == 2  # the friend's
         db.session.remove()
         db.engine.dispose()
