@@ -47,11 +47,14 @@ def setting_of(owner_id: Ref, which: Which) -> sa.ColumnElement:
     return sa.func.coalesce(chosen, default.value)
 
 
-def follows_accepted(viewer_id: Ref, owner_id: Ref) -> sa.Exists:
-    """SQL: the viewer follows the owner (an accepted follow, not a pending request)."""
-    return sa.exists().where(
-        Follow.follower_id == viewer_id, Follow.followee_id == owner_id, Follow.status == FollowStatus.ACCEPTED
-    )
+def follows_accepted(viewer_id: Ref, owner_id: Ref) -> sa.ColumnElement[bool]:
+    """SQL: the viewer follows the owner (an accepted follow, not a pending request).
+
+    A scalar lookup by primary key rather than an EXISTS: PostgreSQL may answer an EXISTS by hashing all the
+    viewer's follows first, which costs a list of 20 as much as the viewer follows people.
+    """
+    accepted = sa.select(Follow.status).where(Follow.follower_id == viewer_id, Follow.followee_id == owner_id)
+    return accepted.scalar_subquery() == FollowStatus.ACCEPTED.value
 
 
 def allowed_rank(viewer_id: Ref, owner_id: Ref, which: Which = "activities") -> sa.ColumnElement[int]:
@@ -86,7 +89,10 @@ def in_feed(viewer_id: Ref, activity: type[Activity] = Activity) -> sa.ColumnEle
     that is stale (an unfollow, a block, a privacy change) never shows anything the rule hides.
     """
     viewer_id = _sql(viewer_id)
-    mine_or_followed = sa.or_(activity.user_id == viewer_id, follows_accepted(viewer_id, activity.user_id))
+    followed = sa.select(Follow.followee_id).where(
+        Follow.follower_id == viewer_id, Follow.status == FollowStatus.ACCEPTED
+    )
+    mine_or_followed = sa.or_(activity.user_id == viewer_id, activity.user_id.in_(followed))
     return sa.and_(mine_or_followed, activity_visible(viewer_id, activity))
 
 
