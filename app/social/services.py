@@ -343,7 +343,7 @@ def _feed_statement(newest_first: bool, has_before: bool) -> DirectStatement:
     cursor, order = _cursor(FeedEntry.activity_id, newest_first, has_before)
     stmt = _stream_select(viewer).join(FeedEntry, FeedEntry.activity_id == Activity.id)
     stmt = stmt.where(FeedEntry.viewer_id == viewer, *cursor, policy.in_feed(viewer))
-    return DirectStatement(stmt.order_by(order).limit(limit))
+    return DirectStatement(stmt.order_by(order).limit(limit), driver_values=True)
 
 
 @functools.cache
@@ -366,7 +366,8 @@ def _person_statement(dialect: str, newest_first: bool, has_before: bool) -> Dir
     else:
         page = select(Activity.id).join(audience, audience.c.author_id == Activity.user_id)
         ids = page.where(seen, visible, *cursor).order_by(order).limit(limit)
-    return DirectStatement(_stream_select(viewer).where(Activity.id.in_(ids.scalar_subquery())).order_by(order))
+    page = _stream_select(viewer).where(Activity.id.in_(ids.scalar_subquery())).order_by(order)
+    return DirectStatement(page, driver_values=True)
 
 
 def feed(viewer_id: int, before: int | None = None, after: int | None = None, limit: int = 50) -> list[dict]:
