@@ -176,7 +176,6 @@ class Config:
     # Social floods (per user): new follows and requests, comments.
     SOCIAL_FOLLOW_RATE = os.environ.get("SOCIAL_FOLLOW_RATE", "30 per hour")
     SOCIAL_COMMENT_RATE = os.environ.get("SOCIAL_COMMENT_RATE", "20 per minute")
-    FEED_RECENT_WINDOW = env_int("FEED_RECENT_WINDOW", 20000)  # newest activity ids the feed walks first (0: off)
     ANNOUNCEMENT_INTERVAL = env_int("ANNOUNCEMENT_INTERVAL", 60)  # seconds between beat's runs
     ANNOUNCEMENT_BATCH = env_int("ANNOUNCEMENT_BATCH", 1000)  # deliveries claimed per run
     CHAT_MAX_EVENT_BYTES = env_int("CHAT_MAX_EVENT_BYTES", 16 * 1024)

@@ -4,7 +4,8 @@ Run by `bench/prepare.py --with social` (see bench/social_bench.sh). Rows are ma
 `generate_series` (a minute, not an hour of ORM inserts), once: a database that already holds them is kept.
 Activities: 20% Public, 70% Followers, 10% Private, spread evenly over the users, ids in time order. Privacy:
 10% of users show activities to everyone, 5% to nobody. The bench user follows 500 random people (accepted),
-has 50 pending requests out, has blocked 10 others, and gave kudos to 5,000 activities.
+has 50 pending requests out, has blocked 10 others, and gave kudos to 5,000 activities. Feed entries (the
+feed's candidates, fan-out on write) are filled as the product would have written them.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ STATEMENTS = [
     """INSERT INTO kudos (activity_id, user_id, created_at)
         SELECT a.id, :viewer, now() FROM activities a JOIN follows f ON f.followee_id = a.user_id
         WHERE f.follower_id = :viewer AND f.status = 'Accepted' AND a.id % 10 = 0 ON CONFLICT DO NOTHING""",
+    # The feed's candidates, as the product's fan-out on write would have made them (the migration's fill):
+    # every activity in its owner's feed and in each accepted follower's.
+    """INSERT INTO feed_entries (viewer_id, activity_id)
+        SELECT user_id, id FROM activities
+        UNION ALL SELECT f.follower_id, a.id FROM follows f JOIN activities a ON a.user_id = f.followee_id
+        WHERE f.status = 'Accepted' ON CONFLICT DO NOTHING""",
 ]
 
 
@@ -64,6 +71,6 @@ def bench_seed(app, out: Path) -> None:
             db.session.commit()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             # Autovacuum is off on this machine: without it no index-only scan and stale statistics.
-            for table in ("activities", "follows", "privacy_settings", "user_blocks", "kudos", "users"):
+            for table in ("activities", "feed_entries", "follows", "privacy_settings", "user_blocks", "kudos", "users"):
                 connection.execute(sa.text(f"VACUUM (ANALYZE) {table}"))
         (out / "social_viewer_id").write_text(str(viewer.id))

@@ -93,6 +93,8 @@ def _convert(field: fields.Field, name: str) -> Convert | bool:
         return _boolean(field, name)
     if kind is fields.Enum:
         return _enum(field) if field.by_value in (True, False) else False
+    if kind is fields.Dict and field.key_field is None and field.value_field is None:
+        return dict  # a plain mapping is copied as it is (its keys and values written as they are)
     if kind is fields.Nested:
         nested = compile_dumper(field.schema)
         return _optional(nested.many if field.many else nested.one)

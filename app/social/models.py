@@ -1,4 +1,4 @@
-"""Social: follows, privacy settings, activities (what the feed shows), kudos and comments."""
+"""Social: follows, privacy settings, activities (what the feed shows), feed entries, kudos and comments."""
 
 from __future__ import annotations
 
@@ -109,6 +109,24 @@ class Activity(db.Model):
         # The feed and a person's list: one backward walk per author by id, visibility read from the index.
         sa.Index("ix_activities_user_id_id", "user_id", "id", postgresql_include=["visibility"]),
     )
+
+
+class FeedEntry(db.Model):
+    """A candidate of a viewer's feed: an activity of someone they follow (accepted) or their own.
+
+    Written when an activity is made (fan-out to its owner and their followers) and when a follow becomes
+    accepted (the followee's activities so far); deleted on unfollow and block. Only a candidate: the feed
+    still applies the visibility rule (app/social/policy.py) to every entry it walks, so an entry that is
+    stale (a privacy change, a write that raced) can never show anything the rule hides.
+    """
+
+    __tablename__ = "feed_entries"
+
+    viewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
+
+    # The primary key (viewer_id, activity_id) is the feed's walk, newest first; this one serves the cascade.
+    __table_args__ = (sa.Index("ix_feed_entries_activity_id", "activity_id"),)
 
 
 class Kudos(db.Model):

@@ -47,11 +47,14 @@ def setting_of(owner_id: Ref, which: Which) -> sa.ColumnElement:
     return sa.func.coalesce(chosen, default.value)
 
 
-def follows_accepted(viewer_id: Ref, owner_id: Ref) -> sa.Exists:
-    """SQL: the viewer follows the owner (an accepted follow, not a pending request)."""
-    return sa.exists().where(
-        Follow.follower_id == viewer_id, Follow.followee_id == owner_id, Follow.status == FollowStatus.ACCEPTED
-    )
+def follows_accepted(viewer_id: Ref, owner_id: Ref) -> sa.ColumnElement[bool]:
+    """SQL: the viewer follows the owner (an accepted follow, not a pending request).
+
+    A scalar lookup by primary key rather than an EXISTS: PostgreSQL may answer an EXISTS by hashing all the
+    viewer's follows first, which costs a list of 20 as much as the viewer follows people.
+    """
+    accepted = sa.select(Follow.status).where(Follow.follower_id == viewer_id, Follow.followee_id == owner_id)
+    return accepted.scalar_subquery() == FollowStatus.ACCEPTED.value
 
 
 def allowed_rank(viewer_id: Ref, owner_id: Ref, which: Which = "activities") -> sa.ColumnElement[int]:
@@ -79,6 +82,20 @@ def activity_visible(viewer_id: Ref, activity: type[Activity] | sa.FromClause = 
     return rank(columns.visibility) <= allowed_rank(viewer_id, columns.user_id, "activities")
 
 
+def in_feed(viewer_id: Ref, activity: type[Activity] = Activity) -> sa.ColumnElement[bool]:
+    """SQL: the activity belongs in the viewer's feed: it is theirs or of someone they follow, and it is visible.
+
+    The feed tests each of its candidates (`feed_entries`, written on fan-out) with this, so a candidate
+    that is stale (an unfollow, a block, a privacy change) never shows anything the rule hides.
+    """
+    viewer_id = _sql(viewer_id)
+    followed = sa.select(Follow.followee_id).where(
+        Follow.follower_id == viewer_id, Follow.status == FollowStatus.ACCEPTED
+    )
+    mine_or_followed = sa.or_(activity.user_id == viewer_id, activity.user_id.in_(followed))
+    return sa.and_(mine_or_followed, activity_visible(viewer_id, activity))
+
+
 def profile_visible(viewer_id: Ref, owner_id: Ref) -> sa.ColumnElement[bool]:
     """SQL: the viewer may see the owner's social profile (followers and following lists)."""
     return allowed_rank(viewer_id, owner_id, "profile") >= PUBLIC
@@ -87,8 +104,8 @@ def profile_visible(viewer_id: Ref, owner_id: Ref) -> sa.ColumnElement[bool]:
 def audience(viewer_id: Ref, author_ids: sa.Select) -> sa.CTE:
     """Rows `(author_id, allowed)`: the authors among `author_ids` the viewer may see something of, and how much.
 
-    The feed and a person's list walk each author's activities with `rank(visibility) <= allowed`, the same
-    rule as `activity_visible` computed once per author instead of once per row. MATERIALIZED: otherwise
+    A person's list walks the author's activities with `rank(visibility) <= allowed`, the same rule as
+    `activity_visible` computed once per author instead of once per row. MATERIALIZED: otherwise
     PostgreSQL inlines it and evaluates the rule again inside every author's walk. Users must skip the rows
     with `allowed = 0` (NOTHING) themselves: filtering here would evaluate the rule twice per author.
     """
@@ -97,24 +114,6 @@ def audience(viewer_id: Ref, author_ids: sa.Select) -> sa.CTE:
     allowed = allowed_rank(viewer_id, author_id, "activities")
     rows = sa.select(author_id.label("author_id"), allowed.label("allowed"))
     return rows.cte("audience").prefix_with("MATERIALIZED")
-
-
-def within_audience(audience: sa.CTE, activity: type[Activity] = Activity) -> sa.ColumnElement[bool]:
-    """SQL: `rank(visibility) <= allowed` of the activity's author in `audience`, as membership tests.
-
-    The same condition as joining the audience, written as three uncorrelated `IN`s (hashed once each), so
-    PostgreSQL can walk activities newest first and stop as soon as the page is full.
-    """
-
-    def authors(at_least: int) -> sa.Select:
-        return sa.select(audience.c.author_id).where(audience.c.allowed >= at_least)
-
-    level = rank(activity.visibility)
-    return sa.or_(
-        sa.and_(level <= PUBLIC, activity.user_id.in_(authors(PUBLIC))),
-        sa.and_(level <= FOLLOWERS, activity.user_id.in_(authors(FOLLOWERS))),
-        activity.user_id.in_(authors(EVERYTHING)),
-    )
 
 
 # ---- the same rule, asked for one object

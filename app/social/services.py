@@ -10,7 +10,6 @@ from flask import current_app
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
@@ -29,6 +28,7 @@ from app.social.models import (
     Activity,
     ActivityType,
     Comment,
+    FeedEntry,
     Follow,
     FollowStatus,
     Kudos,
@@ -86,6 +86,8 @@ def follow(actor: User, user_id: int) -> FollowStatus:
     inserted = _insert_ignoring_duplicates(
         Follow, {"follower_id": actor.id, "followee_id": target.id, "status": status, "created_at": utcnow()}
     )
+    if inserted and not pending:
+        backfill_feed(actor.id, target.id)
     if inserted:
         kind, title = (
             ("follow_request", f"{actor.username} asks to follow you")
@@ -100,6 +102,7 @@ def unfollow(actor: User, user_id: int) -> None:
     """Stop following a user, or withdraw a request (idempotent)."""
     _other_user(actor, user_id)
     db.session.execute(sa.delete(Follow).where(Follow.follower_id == actor.id, Follow.followee_id == user_id))
+    drop_from_feed(actor.id, user_id)
 
 
 def follow_requests(me: User, pagination: PaginationParameters) -> list[dict[str, Any]]:
@@ -131,6 +134,7 @@ def respond_to_request(me: User, user_id: int, accept: bool) -> None:
         return
     request.status = FollowStatus.ACCEPTED
     db.session.flush()
+    backfill_feed(user_id, me.id)
 
 
 def _follow_list(viewer: User, user_id: int, pagination: PaginationParameters, *, of_followers: bool) -> list:
@@ -173,6 +177,35 @@ def on_user_blocked(sender: Any, blocker_id: int, blocked_id: int) -> None:
         sa.and_(Follow.follower_id == blocked_id, Follow.followee_id == blocker_id),
     )
     db.session.execute(sa.delete(Follow).where(pair).execution_options(synchronize_session=False))
+    drop_from_feed(blocker_id, blocked_id)
+    drop_from_feed(blocked_id, blocker_id)
+
+
+# ---- the feed's candidates (fan-out on write)
+
+
+def fan_out(activity_id: int, owner_id: int) -> None:
+    """Put a new activity in its owner's feed and in the feed of each of the owner's accepted followers."""
+    followers = select(Follow.follower_id, sa.literal(activity_id, sa.Integer)).where(
+        Follow.followee_id == owner_id, Follow.status == FollowStatus.ACCEPTED
+    )
+    rows = sa.union_all(select(sa.literal(owner_id, sa.Integer), sa.literal(activity_id, sa.Integer)), followers)
+    db.session.execute(sa.insert(FeedEntry).from_select(["viewer_id", "activity_id"], rows))
+
+
+def backfill_feed(follower_id: int, followee_id: int) -> None:
+    """Put the followee's activities so far in the follower's feed: a follow just became accepted (idempotent)."""
+    rows = select(sa.literal(follower_id, sa.Integer), Activity.id).where(Activity.user_id == followee_id)
+    insert = postgresql.insert if bind_of(db.session).dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(FeedEntry).from_select(["viewer_id", "activity_id"], rows).on_conflict_do_nothing()
+    db.session.execute(stmt)
+
+
+def drop_from_feed(follower_id: int, followee_id: int) -> None:
+    """Take the followee's activities out of the follower's feed: an unfollow, a block."""
+    authored = select(Activity.id).where(Activity.user_id == followee_id)
+    stmt = sa.delete(FeedEntry).where(FeedEntry.viewer_id == follower_id, FeedEntry.activity_id.in_(authored))
+    db.session.execute(stmt.execution_options(synchronize_session=False))
 
 
 # ---- activities: made by the product
@@ -216,6 +249,8 @@ def _add_activity(
     visibility = visibility or get_privacy(user_id)["activities"]
     activity = Activity(user_id=user_id, type=type, data=data, visibility=visibility, **subjects)
     db.session.add(activity)
+    db.session.flush()
+    fan_out(activity.id, user_id)
     return activity
 
 
@@ -269,24 +304,8 @@ _STREAM_COLUMNS = (
 )
 
 
-def _stream(
-    viewer_id: int,
-    who: int | None,
-    before: int | None,
-    after: int | None,
-    limit: int,
-    *,
-    recent_window: int = 0,
-) -> list[dict]:
-    """The visible activities of the people the viewer follows and theirs (`who` None), or of `who`: a cursor page.
-
-    One statement, compiled once per shape (`_stream_statement`) and run with this page's values.
-    """
-    dialect = bind_of(db.session).dialect.name
-    shape = (dialect, who is None, after is None, before is not None, bool(recent_window) and after is None)
-    params = {"viewer_id": viewer_id, "who": who, "before": before, "after": after, "limit": limit}
-    params["window"] = recent_window
-    return [_row_view(row) for row in _stream_statement(*shape).rows(db.session, params)]
+def _stream_view(statement: DirectStatement, params: dict[str, Any]) -> list[dict]:
+    return [_row_view(row) for row in statement.rows(db.session, params)]
 
 
 def _row_view(row: sa.Row) -> dict[str, Any]:
@@ -296,84 +315,69 @@ def _row_view(row: sa.Row) -> dict[str, Any]:
     return view
 
 
-@functools.cache
-def _stream_statement(dialect: str, feed: bool, newest_first: bool, has_before: bool, recent: bool) -> DirectStatement:
-    """Build a stream's statement once per shape, with bound parameters (building it cost more than running it).
+def _stream_select(viewer: sa.BindParameter) -> sa.Select:
+    """The columns of a stream's page: the activity, its owner's name, whether the viewer gave kudos."""
+    kudoed = sa.exists().where(Kudos.activity_id == Activity.id, Kudos.user_id == viewer).label("kudoed")
+    return select(*_STREAM_COLUMNS, User.username, kudoed).join(User, User.id == Activity.user_id)
 
-    Per author the viewer may see something of (`policy.audience`), one backward (or forward) walk of
-    `ix_activities_user_id_id` keeps at most `limit` visible ids; the newest `limit` of those are the page.
-    Hidden rows never reach the page, so every page but the last is full. With the recent window (the feed,
-    newest first), the newest `window` ids are first walked once, newest first, against the audience (cheap
-    when the followed people are active); the per-author walks then run only when that left the page short,
-    below the window. On SQLite (the embedded demo: no LATERAL) the page is one plain ordered join.
+
+def _cursor(column: Any, newest_first: bool, has_before: bool) -> tuple[list, Any]:
+    """The cursor condition and the order of a stream on `column` (`before=` newest first, `after=` oldest first)."""
+    if has_before:
+        cursor = [column < sa.bindparam("before", type_=sa.Integer)]
+    else:
+        cursor = [] if newest_first else [column > sa.bindparam("after", type_=sa.Integer)]
+    return cursor, column.desc() if newest_first else column.asc()
+
+
+@functools.cache
+def _feed_statement(newest_first: bool, has_before: bool) -> DirectStatement:
+    """Build the feed's statement once per shape (direction, cursor), with bound parameters.
+
+    One walk of the viewer's candidates (`feed_entries`' primary key, newest first past the cursor), each
+    tested with `policy.in_feed` (theirs or of someone they follow, and visible by THE rule) until the page
+    is full: hidden and stale candidates are skipped inside the statement, so every page but the last is
+    full. The same statement on PostgreSQL and SQLite.
     """
     viewer, limit = sa.bindparam("viewer_id", type_=sa.Integer), sa.bindparam("limit", type_=sa.Integer)
-    if feed:
-        accepted = sa.and_(Follow.follower_id == viewer, Follow.status == FollowStatus.ACCEPTED)
-        authors = sa.union_all(select(Follow.followee_id).where(accepted), select(viewer)).subquery()
-        authors = select(authors.c[0])
-    else:
-        authors = select(sa.bindparam("who", type_=sa.Integer))
-    audience = policy.audience(viewer, authors)
-    seen = audience.c.allowed > policy.NOTHING  # before any walk: an author hidden from the viewer costs nothing
+    cursor, order = _cursor(FeedEntry.activity_id, newest_first, has_before)
+    stmt = _stream_select(viewer).join(FeedEntry, FeedEntry.activity_id == Activity.id)
+    stmt = stmt.where(FeedEntry.viewer_id == viewer, *cursor, policy.in_feed(viewer))
+    return DirectStatement(stmt.order_by(order).limit(limit), driver_values=True)
+
+
+@functools.cache
+def _person_statement(dialect: str, newest_first: bool, has_before: bool) -> DirectStatement:
+    """Build the statement of one person's list once per shape (dialect, direction, cursor), with bound parameters.
+
+    THE rule once for the person (`policy.audience` of one author), then one bounded backward (or forward)
+    walk of `ix_activities_user_id_id` keeps the first `limit` visible ids past the cursor. On SQLite (the
+    embedded demo: no LATERAL) one plain ordered join.
+    """
+    viewer, limit = sa.bindparam("viewer_id", type_=sa.Integer), sa.bindparam("limit", type_=sa.Integer)
+    audience = policy.audience(viewer, select(sa.bindparam("who", type_=sa.Integer)))
+    seen = audience.c.allowed > policy.NOTHING  # before the walk: a person hidden from the viewer costs nothing
     visible = policy.rank(Activity.visibility) <= audience.c.allowed
-    order = Activity.id.desc() if newest_first else Activity.id.asc()
-    before = sa.bindparam("before", type_=sa.Integer)
-    if has_before:
-        cursor = [Activity.id < before]
+    cursor, order = _cursor(Activity.id, newest_first, has_before)
+    if dialect == "postgresql":
+        walk = select(Activity.id).where(Activity.user_id == audience.c.author_id, visible, *cursor)
+        walk = walk.order_by(order).limit(limit).lateral("walk")
+        ids = select(walk.c.id).select_from(audience).join(walk, sa.true()).where(seen)
     else:
-        cursor = [] if newest_first else [Activity.id > sa.bindparam("after", type_=sa.Integer)]
-    if dialect != "postgresql":
         page = select(Activity.id).join(audience, audience.c.author_id == Activity.user_id)
         ids = page.where(seen, visible, *cursor).order_by(order).limit(limit)
-    elif recent:
-        window = sa.bindparam("window", type_=sa.Integer)
-        ids = _recent_then_walks(audience, seen, visible, before if has_before else None, limit, window)
-    else:
-        walks = _walks(audience, seen, visible, cursor, order, limit).subquery()
-        ids = select(walks.c.id).order_by(walks.c.id.desc() if newest_first else walks.c.id.asc()).limit(limit)
-    kudoed = sa.exists().where(Kudos.activity_id == Activity.id, Kudos.user_id == viewer).label("kudoed")
-    stmt = select(*_STREAM_COLUMNS, User.username, kudoed).join(User, User.id == Activity.user_id)
-    return DirectStatement(stmt.where(Activity.id.in_(ids.scalar_subquery())).order_by(order))
-
-
-def _walks(
-    audience: sa.CTE, seen: sa.ColumnElement, visible: sa.ColumnElement, cursor: list, order: Any, limit: Any
-) -> sa.Select:
-    """Per author, the first `limit` visible ids in `order` past the cursor: one bounded index walk each."""
-    walk = select(Activity.id).where(Activity.user_id == audience.c.author_id, visible, *cursor)
-    walk = walk.order_by(order).limit(limit).lateral("walk")
-    return select(walk.c.id.label("id")).select_from(audience).join(walk, sa.true()).where(seen)
-
-
-def _recent_then_walks(
-    audience: sa.CTE, seen: sa.ColumnElement, visible: sa.ColumnElement, before: Any, limit: Any, window: Any
-) -> sa.Select:
-    """The newest `window` ids walked once against the audience; the per-author walks below them only if short."""
-    newest = aliased(Activity)
-    upper = before if before is not None else select(sa.func.coalesce(sa.func.max(newest.id), 0) + 1).scalar_subquery()
-    floor = upper - window
-    recent = (
-        select(Activity.id)
-        .where(policy.within_audience(audience), Activity.id < upper, Activity.id >= floor)
-        .order_by(Activity.id.desc())
-        .limit(limit)
-        .cte("recent")
-        .prefix_with("MATERIALIZED")
-    )
-    short = select(sa.func.count()).select_from(recent).scalar_subquery() < limit  # evaluated once
-    older = _walks(audience, seen, visible, [Activity.id < floor], Activity.id.desc(), limit).where(short)
-    both = sa.union_all(select(recent.c.id), older).subquery()
-    return select(both.c.id).order_by(both.c.id.desc()).limit(limit)
+    page = _stream_select(viewer).where(Activity.id.in_(ids.scalar_subquery())).order_by(order)
+    return DirectStatement(page, driver_values=True)
 
 
 def feed(viewer_id: int, before: int | None = None, after: int | None = None, limit: int = 50) -> list[dict]:
     """Activities of the people I follow (accepted) and mine that I may see, newest first (cursor list).
 
     Takes the viewer's id, not their row: the feed needs nothing else of them (one query less per request).
+    One statement whatever the page size and whoever is followed (`_feed_statement`).
     """
-    window = current_app.config["FEED_RECENT_WINDOW"]
-    return _stream(viewer_id, None, before, after, limit, recent_window=window)
+    params = {"viewer_id": viewer_id, "before": before, "after": after, "limit": limit}
+    return _stream_view(_feed_statement(after is None, before is not None), params)
 
 
 def user_activities(
@@ -383,7 +387,9 @@ def user_activities(
     if policy.is_blocked(viewer_id, user_id):
         raise NotFound("No such user.")
     accounts_services.get_user(user_id)
-    return _stream(viewer_id, user_id, before, after, limit)
+    params = {"viewer_id": viewer_id, "who": user_id, "before": before, "after": after, "limit": limit}
+    dialect = bind_of(db.session).dialect.name
+    return _stream_view(_person_statement(dialect, after is None, before is not None), params)
 
 
 def get_activity(viewer: User, activity_id: int) -> dict[str, Any]:

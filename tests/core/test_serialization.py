@@ -44,6 +44,7 @@ class EveryKindSchema(Schema):
     many_inners = fields.Nested(InnerSchema, many=True, data_key="manyInners")
     raw = fields.Raw()
     info = fields.Dict(keys=fields.String(), values=fields.Integer())
+    plain = fields.Dict(allow_none=True)
     computed = fields.Function(lambda obj: (obj["id"] if isinstance(obj, dict) else obj.id) * 2)
     defaulted = fields.String(dump_default="dflt")
     dotted = fields.Integer(attribute="inner.id")
@@ -71,6 +72,7 @@ def _objects() -> list:
         many_inners=[inner, inner],
         raw={"k": [1]},
         info={"a": 1},
+        plain={"sets": 12, "nested": {"k": [1, None]}},
         defaulted="given",
     )
     empty = SimpleNamespace(
@@ -92,6 +94,7 @@ def _objects() -> list:
         many_inners=[],
         raw=None,
         info={},
+        plain=None,
     )
     mapping = {**vars(empty), "id": 3, "flag": "yes"}  # a mapping; a truthy text is True as the field says
     return [full, empty, mapping]

@@ -9,6 +9,7 @@ import pytest
 from app.accounts.models import User
 from app.chat.models import Block
 from app.extensions import db
+from app.social import services as social_services
 from app.social.models import Activity, ActivityType, Follow, FollowStatus, Privacy, PrivacySetting
 from tests.chat.conftest import bearer
 from tests.factories import make_coaching, make_user
@@ -20,13 +21,18 @@ def make_activity(user: User, visibility: str = "Followers", type: str = "sessio
     """Store an activity as the product would have made it (the visibility chosen when it was made)."""
     activity = Activity(user_id=user.id, type=ActivityType(type), visibility=Privacy(visibility), data=data)
     db.session.add(activity)
+    db.session.flush()
+    social_services.fan_out(activity.id, user.id)  # into the feeds, as the product does when it makes one
     db.session.commit()
     return activity
 
 
 def follow_row(follower: User, followee: User, status: str = "Accepted") -> None:
-    """Store a follow (or a pending request) directly."""
+    """Store a follow (or a pending request) directly; an accepted one fills the feed as the product does."""
     db.session.add(Follow(follower_id=follower.id, followee_id=followee.id, status=FollowStatus(status)))
+    db.session.flush()
+    if status == "Accepted":
+        social_services.backfill_feed(follower.id, followee.id)
     db.session.commit()
 
 

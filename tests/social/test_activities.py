@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.social.models import Activity, Comment, Kudos
+from app.social.models import Activity, Comment, FeedEntry, Kudos
 from tests.conftest import sql_statements
 from tests.factories import make_exercise, make_session, make_user, make_workout
 from tests.social.conftest import VIEWERS, bearer, follow_row, make_activity, set_privacy
@@ -206,6 +206,52 @@ def test_feed_is_one_statement_whatever_the_page_and_the_people(client, cast):
         assert len(response.get_json()) == 5 * n
         counts.append(len([s for s in seen if "SAVEPOINT" not in s]))  # the test's own transaction
     assert counts == [1, 1]  # the page, its owners and kudos in one statement; not even the viewer's row
+
+
+def _entries(user) -> set[int]:
+    """The activity ids that are candidates of the user's feed (`feed_entries`)."""
+    return set(db.session.scalars(sa.select(FeedEntry.activity_id).where(FeedEntry.viewer_id == user.id)))
+
+
+def _feed(client, user) -> list[int]:
+    response = client.get("/api/feed", headers=bearer(user))
+    assert response.status_code == 200
+    return [a["id"] for a in response.get_json()]
+
+
+def test_the_feed_follows_every_write_at_once(client, cast):
+    """Fan-out on write: a follow fills the feed, a new activity arrives, an unfollow and a block empty it;
+    privacy is read live (the candidates stay, the rule hides them)."""
+    set_privacy(cast.me, profile="Private")
+    old = make_activity(cast.me, "Followers")
+    fan = make_user()
+    assert client.post(f"/api/users/{cast.me.id}/follow", headers=bearer(fan)).status_code == 204
+    assert _feed(client, fan) == [] and _entries(fan) == set()  # a pending request: nothing yet
+    assert client.post(f"/api/users/me/follow-requests/{fan.id}/accept", headers=bearer(cast.me)).status_code == 204
+    assert _feed(client, fan) == [old.id] and _entries(fan) == {old.id}  # accepted: what I made so far
+    workout = make_workout(cast.trainer, visibility="Public")
+    shared = client.post(f"/api/workouts/{workout.id}/share", json={}, headers=bearer(cast.me)).get_json()
+    assert _feed(client, fan) == [shared["id"], old.id] == _feed(client, cast.me)[:2]
+    assert _entries(fan) == {old.id, shared["id"]}
+
+    set_privacy(cast.me, profile="Private", activities="Private")  # tightened: hidden at once
+    assert _feed(client, fan) == [] and _entries(fan) == {old.id, shared["id"]}
+    set_privacy(cast.me, profile="Private", activities="Followers")
+    assert _feed(client, fan) == [shared["id"], old.id]
+
+    assert client.delete(f"/api/users/{cast.me.id}/follow", headers=bearer(fan)).status_code == 204
+    assert _feed(client, fan) == [] and _entries(fan) == set()
+    assert _feed(client, cast.follower) == [shared["id"], old.id]
+    assert client.post(f"/api/users/{cast.follower.id}/block", headers=bearer(cast.me)).status_code == 204
+    assert _feed(client, cast.follower) == [] and _entries(cast.follower) == set()
+    assert _entries(cast.me) == {old.id, shared["id"]}  # my own stay mine
+
+
+def test_a_deleted_activity_leaves_every_feed(client, cast):
+    activity = make_activity(cast.me, "Public")
+    assert activity.id in _entries(cast.follower)
+    assert client.delete(f"/api/activities/{activity.id}", headers=bearer(cast.me)).status_code == 204
+    assert _entries(cast.follower) == set() and _feed(client, cast.follower) == []
 
 
 # ---- made by the product
