@@ -1,7 +1,7 @@
 """Social: feed entries, the candidates of each viewer's feed (fan-out on write), filled from what exists.
 
-Revision ID: 0015_social_feed_entries
-Revises: 0014_privacy_tombstones
+Revision ID: 0016_social_feed_entries
+Revises: 0015_privacy_server_analytics
 Create Date: 2026-12-06 05:00:00.000000
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0015_social_feed_entries"
-down_revision = "0014_privacy_tombstones"
+revision = "0016_social_feed_entries"
+down_revision = "0015_privacy_server_analytics"
 branch_labels = None
 depends_on = None
 
