@@ -245,6 +245,9 @@ def refuse_hostile_urls() -> None:
     """Refuse a NUL in a request's path (404) or query string (422 naming the parameter): a `before_request`."""
     if "\x00" in request.path:
         raise NotFound()
+    raw = request.query_string
+    if raw.isascii() and b"%" not in raw:  # plain ASCII without escapes holds no NUL and no lone surrogate
+        return
     for key, value in request.args.items(multi=True):
         try:
             check_untrusted([key, value])

@@ -19,6 +19,15 @@ PAGE_CSP = (
 )
 
 
+# Added to every response that does not set them itself.
+FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def register_transport_security(app: Flask) -> None:
     """Redirect plain HTTP to HTTPS when FORCE_HTTPS is on; add HSTS and security headers to every response."""
     hsts = f"max-age={app.config['HSTS_MAX_AGE']}; includeSubDomains"
@@ -34,12 +43,11 @@ def register_transport_security(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", hsts)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        is_page = response.mimetype == "text/html"
-        headers.setdefault("Content-Security-Policy", PAGE_CSP if is_page else API_CSP)
+        wanted = [
+            *((("Strict-Transport-Security", hsts),) if request.is_secure else ()),
+            *FIXED_HEADERS,
+            ("Content-Security-Policy", PAGE_CSP if response.mimetype == "text/html" else API_CSP),
+        ]
+        present = {key.lower() for key, _value in headers.items()}  # one pass (`setdefault` scans per call)
+        headers.extend([(key, value) for key, value in wanted if key.lower() not in present])
         return response
