@@ -1,8 +1,8 @@
 """Bench seeder (`bench/prepare.py --with sessions`): an athlete whose sessions have the raw workouts page's shape.
 
-The reference's `/raw/workouts?limit=20` is 20 parents × 8 children, each child with its exercise. The
-`sessions` scenario of `bench/paired.sh` reads a page of this athlete's sessions: 20 sessions × 8 sets (2
-exercises × 4 sets), each set with its exercise, and a note on every session (encrypted at rest, so each page
+The reference's `/raw/workouts?limit=20` is 20 parents x 8 children, each child with its exercise. The
+`sessions` scenario of `bench/paired.sh` reads a page of this athlete's sessions: 20 sessions x 8 sets (2
+exercises x 4 sets), each set with its exercise, and a note on every session (encrypted at rest, so each page
 decrypts 20 notes). 400 sessions, made through the ORM (the notes' column type encrypts them); the
 `sessions_heavy` scenario reads the training seeder's athlete instead (138 sets a session).
 Writes an access token for this athlete to bench/out/sessions_token. Running it again reuses the sessions.
@@ -61,7 +61,7 @@ def seed(app) -> None:
     db.session.commit()
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "sessions_token").write_text(token)
-    print(f"sessions: {SESSIONS} sessions × {EXERCISES_PER_SESSION * SETS_PER_EXERCISE} sets for user {user.id}")
+    print(f"sessions: {SESSIONS} sessions x {EXERCISES_PER_SESSION * SETS_PER_EXERCISE} sets for user {user.id}")
 
 
 def bench_seed(app, out) -> None:
