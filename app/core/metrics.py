@@ -74,11 +74,25 @@ def register_request_metrics(app: Flask) -> None:
     @app.after_request
     def _observe(response: Response) -> Response:
         started = g.get("metrics_started")
-        labels = (request.method, route_label(), str(response.status_code))
-        http_requests.labels(*labels).inc()
+        count, latency = _request_series(request.method, route_label(), response.status_code)
+        count.inc()
         if started is not None:
-            http_latency.labels(*labels).observe(time.perf_counter() - started)
+            latency.observe(time.perf_counter() - started)
         return response
+
+
+# The request counter's and histogram's child for each (method, route, status), looked up once: `labels()`
+# validates and locks on every call (prometheus_client's documentation suggests keeping the child). A few
+# hundred entries at most: routes are templates, never raw paths.
+_SERIES: dict[tuple[str, str, int], tuple] = {}
+
+
+def _request_series(method: str, route: str, status: int) -> tuple:
+    series = _SERIES.get((method, route, status))
+    if series is None:
+        labels = (method, route, str(status))
+        series = _SERIES[method, route, status] = (http_requests.labels(*labels), http_latency.labels(*labels))
+    return series
 
 
 def socket_connected() -> None:
