@@ -262,19 +262,22 @@ _VIEWER = DirectStatement(
 )
 
 
+def _user_id_of(identity: str | None) -> int | None:
+    """The user id a token's identity (its `sub`) names, or None for anything that is not one."""
+    return int(identity) if identity and identity.isascii() and identity.isdigit() else None
+
+
 def viewer_for_identity(identity: str | None) -> Viewer | None:
     """Return the id, role and time zone of the user a token names (its `sub`), if they exist: one direct read."""
-    if not (identity and identity.isascii() and identity.isdigit()):
-        return None
-    rows = _VIEWER.rows(db.session, {"id": int(identity)})
+    user_id = _user_id_of(identity)
+    rows = _VIEWER.rows(db.session, {"id": user_id}) if user_id is not None else []
     return Viewer(*rows[0]) if rows else None
 
 
 def user_for_identity(identity: str | None) -> User | None:
     """Return the user a token names (its `sub`), if they still exist."""
-    if not (identity and identity.isascii() and identity.isdigit()):
-        return None
-    return db.session.get(User, int(identity))
+    user_id = _user_id_of(identity)
+    return db.session.get(User, user_id) if user_id is not None else None
 
 
 def _mark_revoked(session_ids: list[str]) -> None:

@@ -143,7 +143,7 @@ def register_user_loader(app: Flask, loader: Callable[[str | None], Any]) -> Non
 
 
 def register_viewer_loader(app: Flask, loader: Callable[[str | None], Any]) -> None:
-    """Register how a token's identity becomes a viewer (the user's id and role only), or None (accounts')."""
+    """Register how a token's identity becomes a viewer (the user's id, role and time zone), or None (accounts')."""
     app.extensions[VIEWER_LOADER] = loader
 
 
@@ -155,30 +155,32 @@ def load_user(identity: str | None) -> Any:
 def current_user() -> Any:
     """Return the authenticated user of this request, loaded on first use (401 if they no longer exist)."""
     identity = current_identity()
-    cached = g.get("current_user")
-    if cached is not None and cached[0] == identity:
-        return cached[1]
-    user = load_user(identity)
+    user = _loaded_user(identity)
     if user is None:
-        raise unauthorized("gone")
-    g.current_user = (identity, user)
+        user = load_user(identity)
+        if user is None:
+            raise unauthorized("gone")
+        g.current_user = (identity, user)
     return user
 
 
 def current_viewer() -> Any:
-    """The authenticated user's id and role only, for reads that need no more (401 if they no longer exist).
+    """The authenticated user's id, role and time zone, for reads that need no more (401 if they no longer exist).
 
-    One primary-key read of two columns, without an ORM object or a session (the loaded user when this
-    request already has it): the polled lists' actor.
+    One primary-key read, without an ORM object or a session (the loaded user when this request already has
+    it): the polled lists' actor.
     """
     identity = current_identity()
-    cached = g.get("current_user")
-    if cached is not None and cached[0] == identity:
-        return cached[1]
-    viewer = current_app.extensions[VIEWER_LOADER](identity)
+    viewer = _loaded_user(identity) or current_app.extensions[VIEWER_LOADER](identity)
     if viewer is None:
         raise unauthorized("gone")
     return viewer
+
+
+def _loaded_user(identity: str | None) -> Any:
+    """The user this request has already loaded for this identity, or None."""
+    cached = g.get("current_user")
+    return cached[1] if cached is not None and cached[0] == identity else None
 
 
 def authenticate(*, refresh: bool = False) -> dict[str, Any]:

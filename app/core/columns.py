@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,6 +54,16 @@ def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
 def escape_like(value: str) -> str:
     """Escape LIKE's wildcards (and the escape character, `\\`) so a user's text matches as typed."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def word_patterns(words: list[str]) -> dict[str, str]:
+    """The bound values of `contains_every_word`: `word_0`, `word_1`, ... each a LIKE pattern matching the word."""
+    return {f"word_{i}": f"%{escape_like(word)}%" for i, word in enumerate(words)}
+
+
+def contains_every_word(column: Any, count: int) -> sa.ColumnElement[bool]:
+    """SQL: the column holds each of `count` words bound as `word_0`... (`word_patterns`), in any order."""
+    return sa.and_(*(column.like(sa.bindparam(f"word_{i}"), escape="\\") for i in range(count)))
 
 
 class TimestampMixin:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
-from app.core.columns import escape_like, utcnow
+from app.core.columns import contains_every_word, utcnow, word_patterns
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import PageChildren, PagedSelect
 from app.core.unit_of_work import bind_of
@@ -96,7 +96,7 @@ def search_exercises(
     )
     params: dict[str, Any] = {"category": category, "difficulty_level": difficulty_level, "created_by": created_by}
     params |= _list_params("muscle", muscles, shape.dialect) | _list_params("equipment", equipment, shape.dialect)
-    params |= {f"word_{i}": f"%{escape_like(word)}%" for i, word in enumerate(words)}
+    params |= word_patterns(words)
     params["phrase"] = " ".join(words)
     return _search_query(shape).page(params, pagination)
 
@@ -143,10 +143,6 @@ def _contains_all(column: Any, name: str, count: int, dialect: str) -> sa.Column
     return sa.and_(*conditions)
 
 
-def _words_in(column: Any, count: int) -> sa.ColumnElement[bool]:
-    return sa.and_(*(column.like(sa.bindparam(f"word_{i}"), escape="\\") for i in range(count)))
-
-
 def _match(conditions: list, words: int, dialect: str) -> tuple[sa.ColumnElement[bool], list[sa.ColumnElement]]:
     """Every word in the name or description; on PostgreSQL, when nothing matches so, names a typo away.
 
@@ -155,8 +151,8 @@ def _match(conditions: list, words: int, dialect: str) -> tuple[sa.ColumnElement
     never pays for computing similarities over the whole library.
     Relevance: names holding every word first, then the closest names, then by name.
     """
-    exact = _words_in(Exercise.search_text, words)
-    in_name = sa.case((_words_in(Exercise.name_key, words), 0), else_=1)
+    exact = contains_every_word(Exercise.search_text, words)
+    in_name = sa.case((contains_every_word(Exercise.name_key, words), 0), else_=1)
     if dialect != "postgresql":
         return exact, [in_name]
     similarity = sa.func.word_similarity(sa.bindparam("phrase", type_=sa.String), Exercise.name_key)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
-from app.core.columns import escape_like, utcnow
+from app.core.columns import contains_every_word, utcnow, word_patterns
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.pagination import PageChildren, PagedSelect
 from app.core.unit_of_work import bind_of
@@ -85,7 +85,7 @@ def _page(
         filters.get("sort"),
     )
     params = {"actor_id": actor.id, "trainer_id": filters.get("trainer_id"), "visibility": filters.get("visibility")}
-    params |= {f"word_{i}": f"%{escape_like(word)}%" for i, word in enumerate(words)}
+    params |= word_patterns(words)
     keys = WORKOUT_KEYS if model is Workout else PLAN_KEYS
     return [dict(zip(keys, row, strict=False)) for row in _list_query(model, shape).page(params, pagination)]
 
@@ -100,7 +100,7 @@ def _list_query(model: type[Workout] | type[Plan], shape: ListShape) -> PagedSel
         stmt = stmt.where(model.created_by_id == sa.bindparam("trainer_id"))
     if shape.words:
         text = sa.func.lower(model.title + " " + sa.func.coalesce(model.description, ""))
-        stmt = stmt.where(*(text.like(sa.bindparam(f"word_{i}"), escape="\\") for i in range(shape.words)))
+        stmt = stmt.where(contains_every_word(text, shape.words))
     if shape.visibility:
         stmt = stmt.where(model.visibility == sa.bindparam("visibility"))
     return PagedSelect(stmt.order_by(*_order(model, shape.sort)), driver_values=True)
