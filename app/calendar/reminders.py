@@ -24,6 +24,7 @@ from app.calendar import recurrence
 from app.calendar.models import DeliveryStatus, Event, ReminderDelivery, ReminderSchedule
 from app.core import metrics
 from app.core.columns import utcnow
+from app.core.engine import conflict_insert
 from app.core.time import zone
 from app.extensions import db
 from app.notifications import services as notifications_services
@@ -35,11 +36,7 @@ CHUNK = 5000  # rows per INSERT: 4 parameters each stay under PostgreSQL's 65535
 
 def _insert(model: type) -> Any:
     """An INSERT that supports ON CONFLICT DO NOTHING on this database (PostgreSQL or SQLite)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
+    return conflict_insert(model, db.session.get_bind().dialect.name)
 
 
 def _horizon() -> timedelta:

@@ -12,7 +12,6 @@ from flask import current_app
 from flask_smorest.pagination import PaginationParameters
 from limits import parse as parse_limit
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import services as accounts_services
@@ -24,6 +23,7 @@ from app.core import metrics, sockets
 from app.core.columns import utcnow
 from app.core.direct_sql import DirectStatement
 from app.core.durability import flush_wal, wait_until_durable
+from app.core.engine import conflict_insert
 from app.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.core.pagination import PageChildren, PagedSelect
 from app.core.sockets import SocketUser
@@ -92,8 +92,7 @@ def _send_statement(dialect: str) -> DirectStatement:
     values = {name: sa.bindparam(name, type_=table.c[name].type) for name in _SENT_COLUMNS}
     allowed = sa.select(*values.values()).where(policy.may_message_clause())
     rows = policy.pair_from(allowed, values["sender_id"], values["receiver_id"])
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).from_select(_SENT_COLUMNS, rows)
+    stmt = conflict_insert(table, dialect).from_select(_SENT_COLUMNS, rows)
     return DirectStatement(
         stmt.on_conflict_do_nothing(index_elements=["sender_id", "client_msg_id"]).returning(*table.c),
         wait_for_disk=False,  # see send_message: the ack waits for the disk, the delivery does not

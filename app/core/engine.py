@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from psycopg.types.json import set_json_loads
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 
 
 def _session_settings(dbapi_connection, connection_record) -> None:
@@ -52,3 +54,8 @@ def configure_connections() -> None:
     """Give every new connection of every engine its settings (`_session_settings`); idempotent."""
     if not event.contains(sa.Engine, "connect", _session_settings):
         event.listen(sa.Engine, "connect", _session_settings)
+
+
+def conflict_insert(table: Any, dialect: str) -> Any:
+    """An INSERT that takes ON CONFLICT clauses, for this dialect: PostgreSQL's, else SQLite's (the embedded one)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

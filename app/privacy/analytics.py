@@ -18,11 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.core.columns import UTCDateTime, utcnow
+from app.core.engine import conflict_insert
 from app.extensions import db
 from app.privacy import services
 from app.privacy.models import AnalyticsEvent, AnalyticsWatermark, Consent, ConsentType, Erasure
@@ -184,8 +184,7 @@ def _insert_events(rows: sa.Select, now: datetime) -> int:
 
 def _insert_ignoring(model: type, conflict: list[str] | None = None) -> Any:
     """An INSERT that does nothing for a row its unique key already holds (PostgreSQL and SQLite alike)."""
-    dialect = postgresql if _postgres() else sqlite
-    return dialect.insert(model).on_conflict_do_nothing(index_elements=conflict)
+    return conflict_insert(model, db.session.get_bind().dialect.name).on_conflict_do_nothing(index_elements=conflict)
 
 
 def _postgres() -> bool:

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts import services as accounts_services
 from app.accounts.models import User
 from app.chat import services as chat_services
 from app.core.columns import utcnow
 from app.core.direct_sql import DirectStatement
+from app.core.engine import conflict_insert
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.pagination import paginate
 from app.core.unit_of_work import bind_of
@@ -196,8 +196,8 @@ def fan_out(activity_id: int, owner_id: int) -> None:
 def backfill_feed(follower_id: int, followee_id: int) -> None:
     """Put the followee's activities so far in the follower's feed: a follow just became accepted (idempotent)."""
     rows = select(sa.literal(follower_id, sa.Integer), Activity.id).where(Activity.user_id == followee_id)
-    insert = postgresql.insert if bind_of(db.session).dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(FeedEntry).from_select(["viewer_id", "activity_id"], rows).on_conflict_do_nothing()
+    insert = conflict_insert(FeedEntry, bind_of(db.session).dialect.name)
+    stmt = insert.from_select(["viewer_id", "activity_id"], rows).on_conflict_do_nothing()
     db.session.execute(stmt)
 
 
@@ -423,9 +423,9 @@ def delete_activity(actor: User, activity_id: int) -> None:
 
 def _insert_ignoring_duplicates(model: Any, values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING (one statement, safe under concurrency); tell whether a row was stored."""
-    insert = postgresql.insert if bind_of(db.session).dialect.name == "postgresql" else sqlite.insert
     key = sa.inspect(model).primary_key[0]
-    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(key)
+    insert = conflict_insert(model, bind_of(db.session).dialect.name)
+    stmt = insert.values(**values).on_conflict_do_nothing().returning(key)
     return db.session.execute(stmt).first() is not None
 
 
