@@ -99,6 +99,8 @@ class Config:
 
     CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
     CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 300)
+    # Cached answers each web process also keeps in memory while Redis reports no change (Redis cache only; 0: none).
+    RESPONSE_CACHE_LOCAL_ENTRIES = env_int("RESPONSE_CACHE_LOCAL_ENTRIES", 256)
 
     # argon2id: OWASP's second recommended setting (m=19 MiB, t=2, p=1); see README.
     ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)

@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     from app.core.cors import init_cors, parse_origins, socket_origin_check
     from app.core.engine import configure_connections
     from app.core.json import PacketJSON
+    from app.core.response_cache import init_response_cache
     from app.extensions import api, cache, db, jwt, limiter, socketio
 
     if app.config["TRUSTED_PROXY_HOPS"]:
@@ -91,6 +92,7 @@ def register_extensions(app: Flask) -> None:
     register_accounts(app)
     app.session_interface = NoCookieSessions()
     cache.init_app(app)
+    init_response_cache(app)
     limiter.init_app(app)
     api.init_app(app)
     origins = parse_origins(app.config["CORS_ALLOWED_ORIGINS"])

@@ -5,8 +5,10 @@ A scope is what a write can change: the whole exercise library ("exercises"), or
 string (what else the answer depends on, e.g. the caller's time zone), together with the scope's version
 at the time it was built. A write bumps the scope's version after its commit; an entry carrying another
 version is a miss, so no answer is ever served stale, even when a slow request that started before the
-write stores its result after it. A hit costs one Redis round trip (the version and the entry in one `MGET`)
-and no SQL. Argument parsing is skipped on a hit because only valid queries (200 answers) are ever stored.
+write stores its result after it. A hit costs no SQL, and at most one Redis round trip (the version and the
+entry in one `MGET`): with Redis, each process also keeps the versions and answers it has seen while Redis's
+key tracking reports no bump of them (app/core/cache_mirror.py), so a repeated hit costs no round trip at all.
+Argument parsing is skipped on a hit because only valid queries (200 answers) are ever stored.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 from werkzeug.http import quote_etag
 
 from app.core.adapters.flask_caching import redis_client
+from app.core.cache_mirror import CacheMirror, NoMirror
+from app.core.key_tracking import key_tracking
 from app.core.unit_of_work import after_commit, current_unit_of_work, replica_in_use
 from app.extensions import cache, db
 
@@ -29,11 +33,25 @@ log = logging.getLogger(__name__)
 
 KEPT_HEADERS = ("X-Pagination",)
 KeyParts = Callable[..., tuple[str, str]]  # view kwargs -> (scope, vary); may raise (e.g. 403/404)
+MIRROR = "response_cache_mirror"  # app.extensions key
+VERSIONS = "version:"  # the prefix of the version keys, which the mirror's key tracking watches
+
+
+def init_response_cache(app: Flask) -> None:
+    """Give the app's Redis-backed cache its process-local mirror (RESPONSE_CACHE_LOCAL_ENTRIES answers; 0: none)."""
+    with app.app_context():
+        backend = cache.cache
+    entries = app.config["RESPONSE_CACHE_LOCAL_ENTRIES"]
+    url = app.config.get("CACHE_REDIS_URL")
+    if redis_client(backend) is None or not url or entries <= 0:
+        app.extensions[MIRROR] = NoMirror()
+        return
+    app.extensions[MIRROR] = CacheMirror(key_tracking(app, url), backend.key_prefix + VERSIONS, entries)
 
 
 def version_key(scope: str) -> str:
     """The cache key holding a scope's current version."""
-    return f"{scope}:version"
+    return VERSIONS + scope
 
 
 def _entry_key(scope: str, vary: str) -> str:
@@ -77,10 +95,20 @@ def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Calla
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             scope, vary = key_parts(**kwargs)
             key = _entry_key(scope, vary)
-            version, entry = cache.get_many(version_key(scope), key)
+            mirror = _mirror()
+            version, entry, snapshot = mirror.lookup(scope, key)
+            if entry is not None:
+                return _respond(entry)
             if version is None:
-                version = _start_version(scope)
+                version, entry = cache.get_many(version_key(scope), key)
+                if version is None:
+                    version = _start_version(scope)
+                else:
+                    mirror.remember(snapshot, scope, version)
+            else:
+                entry = cache.get(key)
             if entry is not None and entry.get("version") == version:
+                mirror.keep(key, entry)
                 return _respond(entry)
             current_unit_of_work().run_without_transaction(db.session)  # a cacheable answer is built by reads alone
             response = current_app.make_response(view(*args, **kwargs))
@@ -91,6 +119,7 @@ def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Calla
             headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
             entry = {"version": version, "body": body, "headers": headers, "etag": _etag(body, headers)}
             cache.set(key, entry)
+            mirror.keep(key, entry)
             not_modified = _not_modified(entry["etag"])
             if not_modified is not None:
                 return not_modified
@@ -100,6 +129,10 @@ def cached_response(key_parts: KeyParts) -> Callable[[Callable[..., Any]], Calla
         return wrapper
 
     return decorator
+
+
+def _mirror() -> CacheMirror | NoMirror:
+    return current_app.extensions[MIRROR]
 
 
 def invalidate(*scopes: str) -> None:
@@ -122,6 +155,7 @@ def bump_version(scope: str) -> None:
 
 def bump_versions(scopes: Iterable[str]) -> None:
     """Move scopes to new versions now, in one round trip with Redis (a write may touch many users' lists)."""
+    scopes = list(scopes)
     keys = [version_key(scope) for scope in scopes]
     try:
         backend = cache.cache
@@ -137,3 +171,4 @@ def bump_versions(scopes: Iterable[str]) -> None:
                 cache.set(key, (cache.get(key) or time.time_ns()) + 1, timeout=0)
     except Exception:  # runs after the commit: the write stands, so report rather than fail the request
         log.exception("could not invalidate cached answers of %s", keys)
+    _mirror().forget(scopes)  # this process's next reads ask Redis at once; the bump's report reaches the others

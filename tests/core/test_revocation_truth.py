@@ -9,6 +9,7 @@ import redis
 from flask_jwt_extended import create_access_token, decode_token
 
 from app.accounts import services as accounts_services
+from app.core.key_tracking import KeyTracking
 from app.core.revocation import RevocationWatch
 
 
@@ -33,7 +34,7 @@ def test_a_logout_survives_redis_losing_its_keys(app, client, user):
     saved = app.extensions["revocation_watch"]
     # A process that starts now, or whose tracking connection came back, knows no report of that logout.
     app.extensions["revocation_watch"] = RevocationWatch(
-        app.config["REDIS_URL"], accounts_services.REVOKED_KEY.format("")
+        KeyTracking(app.config["REDIS_URL"]), accounts_services.REVOKED_KEY.format("")
     )
     try:
         assert client.get("/api/users/me", headers=headers).status_code == 401

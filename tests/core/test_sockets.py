@@ -182,8 +182,8 @@ def test_without_the_tracking_connection_events_ask_redis(app, client, connect):
     token, other_token = token_of(user), token_of(other)
     socket, other_socket = connect(token), connect(other_token)
     assert socket.emit("test_echo", {"text": "x"}, callback=True)["ok"] is True
-    watch = app.extensions["revocation_watch"]
-    watch.RETRY_SECONDS = 0
+    tracking = app.extensions["revocation_watch"].tracking
+    tracking.RETRY_SECONDS = 0
     try:
         for tracking_client in _redis(app).client_list():
             if "t" in tracking_client["flags"]:
@@ -197,7 +197,7 @@ def test_without_the_tracking_connection_events_ask_redis(app, client, connect):
         assert client.post("/api/logout", headers={"Authorization": f"Bearer {other_token}"}).status_code == 204
         assert other_socket.emit("test_echo", {"text": "x"}, callback=True) == REVOKED
     finally:
-        watch.RETRY_SECONDS = type(watch).RETRY_SECONDS
+        tracking.RETRY_SECONDS = type(tracking).RETRY_SECONDS
 
 
 def _redis(app):

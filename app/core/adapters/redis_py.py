@@ -1,4 +1,4 @@
-"""redis-py internals the revoked-login watch relies on (tests/core/test_adapters.py pins them).
+"""redis-py internals Redis key tracking relies on (app/core/key_tracking.py; tests/core/test_adapters.py pins them).
 
 Client-side key tracking on one connection needs its push handler, its socket (polled without blocking) and
 the reply parser's buffer; redis-py exposes them only as `Connection._parser` and `Connection._sock`.
