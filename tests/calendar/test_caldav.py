@@ -177,7 +177,7 @@ def test_retries_stop_after_the_limit(app_config, user):
             connection = _connection(user, f"http://127.0.0.1:{listener.port}/cal/", "a", "b")
             app_config["CALENDAR_SYNC_MAX_RETRIES"] = max_retries
             result = tasks.push_to_connection.apply(args=(connection.id, event.id, event.uid))
-        assert result.successful()  # gave up quietly; the error stays visible
+        assert result.successful(), result.traceback  # gave up quietly; the error stays visible
         db.session.refresh(connection)
         assert "could not be reached" in connection.last_error
         return listener.attempts
