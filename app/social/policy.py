@@ -87,10 +87,15 @@ def in_feed(viewer_id: Ref, activity: type[Activity] = Activity) -> sa.ColumnEle
 
     The feed tests each of its candidates (`feed_entries`, written on fan-out) with this, so a candidate
     that is stale (an unfollow, a block, a privacy change) never shows anything the rule hides.
+
+    The membership is one follow read by key per candidate: an IN correlated with the candidate's owner.
+    Uncorrelated (or as an EXISTS) PostgreSQL hashes all the viewer's follows first, a fifth of the feed's
+    time in PostgreSQL for a viewer following 500; a scalar `(SELECT status ...) = 'Accepted'` reads by key
+    too, but its guessed selectivity (0.5%) prices the page's custom plans past `jit_above_cost`.
     """
     viewer_id = _sql(viewer_id)
     followed = sa.select(Follow.followee_id).where(
-        Follow.follower_id == viewer_id, Follow.status == FollowStatus.ACCEPTED
+        Follow.follower_id == viewer_id, Follow.followee_id == activity.user_id, Follow.status == FollowStatus.ACCEPTED
     )
     mine_or_followed = sa.or_(activity.user_id == viewer_id, activity.user_id.in_(followed))
     return sa.and_(mine_or_followed, activity_visible(viewer_id, activity))

@@ -95,6 +95,27 @@ class _Hooked(ma.Schema):
         return data
 
 
+class _Checked(ma.Schema):
+    a = ma.fields.Integer()
+
+    @ma.validates_schema
+    def _plain(self, data, **kwargs):
+        pass
+
+    @ma.validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _original(self, data, original, **kwargs):
+        pass
+
+
+def test_marshmallow_schema_classes_keep_their_schema_validators():
+    validators = {name: (pass_many, options) for name, pass_many, options in ma_adapter.schema_validators(_Checked())}
+    assert set(validators) == {"_plain", "_original"}
+    assert validators["_plain"][0] is False and validators["_plain"][1].get("pass_original") is False
+    assert validators["_original"][1]["pass_original"] is True
+    assert validators["_original"][1]["skip_on_field_errors"] is False
+    assert ma_adapter.schema_validators(ma.Schema()) == []
+
+
 def test_marshmallow_schema_classes_keep_their_decorated_hooks():
     hooks = ma_adapter.decorated_hooks(_Hooked())
     assert hooks[PRE_LOAD] == ["_before"] and hooks[POST_LOAD] == ["_after"]

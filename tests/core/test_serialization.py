@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import random
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
@@ -13,7 +14,7 @@ from marshmallow import fields
 
 from app.core.api import Schema
 from app.core.schemas import EnumField, Trimmed, UTCDateTime
-from app.core.serialization import Dumper, compile_dumper
+from app.core.serialization import Dumper, compile_dumper, iso_utc
 
 
 class Colour(enum.Enum):
@@ -170,3 +171,18 @@ def _subclasses(cls: type) -> set[type]:
 
 def test_timestamps_are_utc():
     assert UTCDateTime().serialize("at", {"at": datetime(2026, 1, 1, tzinfo=UTC)}) == "2026-01-01T00:00:00Z"
+
+
+def test_utc_timestamps_are_written_as_isoformat_writes_them():
+    """`iso_utc`'s fast path (orjson) gives `isoformat()`'s text, from the calendar's first moment to its last."""
+    rng = random.Random(17)
+    span = int((datetime.max - datetime.min).total_seconds()) * 10**6
+    moments = [datetime.min, datetime.max, datetime(2026, 1, 1), datetime(2026, 1, 1, 0, 0, 0, 1), datetime(999, 1, 1)]
+    moments += [datetime.min + timedelta(microseconds=rng.randrange(span)) for _ in range(20_000)]
+    moments += [moment.replace(microsecond=0) for moment in moments[:1000]]
+    for moment in moments:
+        aware = moment.replace(tzinfo=UTC)
+        assert iso_utc(aware) == aware.isoformat().replace("+00:00", "Z"), moment
+        assert iso_utc(moment) == iso_utc(aware)  # naive is read as UTC
+    berlin = datetime(2026, 7, 1, 14, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert iso_utc(berlin) == "2026-07-01T12:05:00Z"

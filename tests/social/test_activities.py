@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.social import services as social_services
 from app.social.models import Activity, Comment, FeedEntry, Kudos
 from tests.conftest import sql_statements
 from tests.factories import make_exercise, make_session, make_user, make_workout
@@ -323,3 +324,13 @@ def test_share_validation(client, cast, body, field):
 
 def test_share_a_missing_workout_is_404(client, cast):
     assert client.post("/api/workouts/999999/share", json={}, headers=bearer(cast.me)).status_code == 404
+
+
+def test_the_feed_reads_each_candidates_follow_by_key():
+    """The membership is an IN correlated with the candidate's owner (`policy.in_feed`): one follow read by key
+    per candidate. Uncorrelated, PostgreSQL hashes all the viewer's follows on every page (a small test
+    database plans it per row either way, so the shape is what is held here)."""
+    sql = " ".join(str(social_services._feed_statement(True, False).stmt).split())
+    membership = sql[sql.index("activities.user_id IN (") :]
+    membership = membership[: membership.index(")")]
+    assert "FROM follows WHERE" in membership and "follows.followee_id = activities.user_id" in membership
