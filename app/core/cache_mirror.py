@@ -82,7 +82,13 @@ class CacheMirror:
                 self._answers.popitem(last=False)
 
     def forget(self, scopes: list[str]) -> None:
-        """Drop these scopes' versions now (this process bumped them; their reports will follow)."""
+        """Drop these scopes' versions now (this process bumped them; their reports will follow).
+
+        A process that has never looked anything up (a Celery worker bumping after its writes) kept nothing
+        and opens no tracking connection: one it never read would pile up every bump's report in Redis.
+        """
+        if self._session is None:
+            return
         with self._tracking.reports():
             self._reports += 1
             for scope in scopes:

@@ -8,6 +8,7 @@ that a report overtook is not kept; the kept answers are bounded.
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 import time
 import uuid
@@ -196,3 +197,16 @@ def test_a_redis_cache_has_a_mirror_on_the_process_key_tracking(app):
     mirror = app.extensions[response_cache.MIRROR]
     assert isinstance(mirror, CacheMirror)
     assert app.extensions["key_tracking"][app.config["CACHE_REDIS_URL"]] is app.extensions["revocation_watch"].tracking
+
+
+def test_a_process_that_never_reads_opens_no_tracking_connection(app, store):
+    """A worker only bumps: its mirror must not open a connection whose reports nobody would read."""
+    tracking = KeyTracking(app.config["REDIS_URL"])
+    mirror = CacheMirror(tracking, "mirror-test:version:", entries=4)
+    tracking_clients = lambda: sum("t" in c["flags"] for c in store.client_list())  # noqa: E731
+    gc.collect()  # the earlier tests' trackings (held in cycles with their mirrors) close their connections now
+    before = tracking_clients()
+    mirror.forget(["exercises"])
+    assert tracking_clients() == before
+    mirror.lookup("exercises", "k")
+    assert tracking_clients() == before + 1
